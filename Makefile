@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export IPD_ENV ?= development
+
+.PHONY: run test install translations lint browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+web/translations/%/LC_MESSAGES/messages.mo: web/translations/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -d web/translations -l $*
+
+install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo
+
+run: install
+	$(BIN)/ipd db upgrade
+	$(BIN)/ipd demo
+	$(BIN)/ipd serve --host 127.0.0.1 --port 5000
+
+# Browser tests drive Debian's Chromium; install it when it is missing (as root, or with sudo).
+browser-deps:
+	@if [ -d tests/browser ] && ! command -v chromium >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: install browser-deps
+	IPD_ENV=testing $(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+# Re-extract the message catalogue after changing user-facing text, then translate the new entries.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o web/translations/messages.pot \
+	  --no-location --sort-output --project ipd --ignore-dirs=".venv node_modules tests" .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy engine forms
+
+clean:
+	rm -rf $(VENV) instance test-output

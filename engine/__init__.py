@@ -1,0 +1,1 @@
+"""Domain model, persistence, the workflow engine adapter and services (no Flask)."""

@@ -1,0 +1,103 @@
+"""Settings read from environment variables, with defaults that run on a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EMBEDDED = "embedded"
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which variable to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the engine, the web app and the workers read from the environment."""
+
+    env: str = "production"
+    instance_path: Path = PROJECT_ROOT / "instance"
+    database_url: str = ""
+    broker_url: str = EMBEDDED
+    result_backend: str | None = None
+    secret_key: str | None = None
+    default_locale: str = "pl"
+    timezone: str = "Europe/Warsaw"
+    beat_heartbeat_seconds: float = 30.0
+    timer_poll_seconds: float = 5.0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``IPD_*`` variables; keyword overrides win."""
+        env_vars = os.environ if environ is None else environ
+        env = env_vars.get("IPD_ENV", "production").strip().lower()
+        instance = Path(env_vars.get("IPD_INSTANCE_PATH", str(PROJECT_ROOT / "instance"))).resolve()
+        values: dict[str, Any] = {
+            "env": env,
+            "instance_path": instance,
+            "database_url": env_vars.get("IPD_DATABASE_URL", ""),
+            "broker_url": env_vars.get("IPD_BROKER_URL", EMBEDDED),
+            "result_backend": env_vars.get("IPD_RESULT_BACKEND") or None,
+            "secret_key": env_vars.get("IPD_SECRET_KEY") or None,
+            "default_locale": env_vars.get("IPD_DEFAULT_LOCALE", "pl"),
+            "timezone": env_vars.get("IPD_TIMEZONE", "Europe/Warsaw"),
+        }
+        for name, var in (
+            ("beat_heartbeat_seconds", "IPD_HEARTBEAT_SECONDS"),
+            ("timer_poll_seconds", "IPD_TIMER_POLL_SECONDS"),
+        ):
+            if var in env_vars:
+                try:
+                    values[name] = float(env_vars[var])
+                except ValueError as exc:
+                    raise ConfigError(f"{var} must be a number of seconds, got {env_vars[var]!r}") from exc
+        values.update(overrides)
+        return cls(**values).resolved()
+
+    def resolved(self) -> Settings:
+        """Fill in derived defaults and check the combination is usable."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"IPD_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
+        database_url = self.database_url or f"sqlite:///{self.instance_path / 'ipd.sqlite3'}"
+        broker_url = self.broker_url
+        if broker_url == EMBEDDED:
+            broker_url = f"sqla+sqlite:///{self.instance_path / 'broker.sqlite3'}"
+        return replace(self, database_url=database_url, broker_url=broker_url)
+
+    @property
+    def broker_is_embedded(self) -> bool:
+        return self.broker_url.startswith("sqla+")
+
+    @property
+    def is_development(self) -> bool:
+        return self.env in ("development", "testing")
+
+    def ensure_instance_path(self) -> Path:
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        return self.instance_path
+
+    def effective_secret_key(self) -> str:
+        """Return the secret key; refuse the production default, persist a development one."""
+        if self.secret_key:
+            if not self.is_development and len(self.secret_key) < 32:
+                raise ConfigError("IPD_SECRET_KEY is too short for production: use at least 32 random characters")
+            return self.secret_key
+        if not self.is_development:
+            raise ConfigError(
+                "IPD_SECRET_KEY is not set. Outside development the app will not start with a default key: "
+                "set IPD_SECRET_KEY to a long random value (for example: python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        key_file = self.ensure_instance_path() / "dev-secret-key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            key_file.chmod(0o600)
+        return key_file.read_text(encoding="utf-8").strip()

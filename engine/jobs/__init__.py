@@ -1,0 +1,1 @@
+"""Background jobs (Celery tasks) and the bookkeeping they need."""

@@ -1,0 +1,70 @@
+"""The ipd command: offices, users, demo data, migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.accounts.models import User
+from engine.demo import demo_username
+from engine.accounts.roles import Role
+
+
+def test_create_office_and_user(app, db_session):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["offices", "create", "KRK", "Centrum Kraków", "--city", "Kraków"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        args=["users", "create", "ola", "--office", "krk", "--role", "lawyer", "--role", "supervisor"],
+        input="a-long-password-1\n",
+    )
+    assert result.exit_code == 2  # neither --password nor --password-stdin
+    result = runner.invoke(
+        args=["users", "create", "ola", "--office", "krk", "--role", "lawyer", "--role", "supervisor", "--password-stdin"],
+        input="a-long-password-1\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db_session.scalar(select(User).where(User.username == "ola"))
+    assert user is not None and user.roles == {Role.LAWYER, Role.SUPERVISOR}
+    assert user.office.code == "KRK"
+
+
+def test_duplicate_username_is_a_clear_error(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["offices", "create", "KRK", "Centrum Kraków"])
+    args = ["users", "create", "ola", "--office", "KRK", "--role", "lawyer", "--password", "a-long-password-1"]
+    assert runner.invoke(args=args).exit_code == 0
+    again = runner.invoke(args=args)
+    assert again.exit_code == 1
+    assert "username 'ola' is already taken" in again.output
+
+
+def test_duplicate_office_and_bad_input_are_clear_errors(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["offices", "create", "KRK", "Centrum Kraków"]).exit_code == 0
+    again = runner.invoke(args=["offices", "create", "krk", "Another"])
+    assert again.exit_code == 1 and "already exists" in again.output
+    short = runner.invoke(args=["users", "create", "ola", "--office", "KRK", "--role", "lawyer", "--password", "short"])
+    assert short.exit_code == 1 and "password: must be at least 10 characters" in short.output
+    nowhere = runner.invoke(
+        args=["users", "create", "ola", "--office", "XXX", "--role", "lawyer", "--password", "a-long-password-1"]
+    )
+    assert nowhere.exit_code == 1 and "no office with code XXX" in nowhere.output
+    bad_role = runner.invoke(
+        args=["users", "create", "ola", "--office", "KRK", "--role", "wizard", "--password", "a-long-password-1"]
+    )
+    assert bad_role.exit_code == 2 and "wizard" in bad_role.output
+
+
+def test_demo_is_idempotent_and_prints_logins(app, client, db_session):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    username = demo_username("LUB", Role.SUPERVISOR)
+    line = next(line for line in first.output.splitlines() if line.strip().startswith(username))
+    password = line.split()[-1]
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and "unchanged" in second.output
+    assert db_session.scalar(select(User).where(User.username == username)) is not None
+    assert len(db_session.scalars(select(User)).all()) == 14
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302

@@ -1,0 +1,67 @@
+"""The Flask application: pages, JSON API and command line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from engine.config import Settings
+from engine.db import database
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``test_config`` may carry ``SETTINGS`` (a Settings) and Flask keys."""
+    overrides = dict(test_config or {})
+    settings: Settings = overrides.pop("SETTINGS", None) or Settings.from_env()
+    settings.ensure_instance_path()
+
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.effective_secret_key(),
+        IPD_SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not settings.is_development,
+        SESSION_COOKIE_NAME="ipd_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=not settings.is_development,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+    )
+    app.config.update(overrides)
+
+    database.configure(settings.database_url)
+
+    from web import extensions, security
+    from web.errors import register_error_handlers
+
+    extensions.init_app(app)
+    security.init_app(app)
+    register_error_handlers(app)
+
+    from web.admin.views import bp as admin_bp
+    from web.auth.views import bp as auth_bp
+    from web.main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+
+    from web.commands import register_commands
+
+    register_commands(app)
+
+    # -- background jobs and health (web/celery_app.py, web/health.py) --
+    from web.celery_app import celery_init_app
+    from web.health import bp as health_bp
+
+    celery_init_app(app)
+    app.register_blueprint(health_bp)
+    # -- end background jobs and health --
+    return app

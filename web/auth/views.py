@@ -1,0 +1,64 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from engine.accounts.service import authenticate
+from engine.audit.service import record
+from engine.errors import Forbidden
+from web.auth.forms import LoginForm
+from web.db import get_db
+from web.security import is_safe_next
+
+bp = Blueprint("auth", __name__)
+
+FAILURE_MESSAGES = {
+    "invalid": lambda: _("Wrong user name or password."),
+    "inactive": lambda: _("This account is disabled. Ask your administrator to enable it."),
+    "locked": lambda: _("Too many failed attempts. Try again in 15 minutes or ask your administrator."),
+}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        db = get_db()
+        try:
+            user = authenticate(db, form.username.data or "", form.password.data or "")
+        except Forbidden as failure:
+            db.commit()  # keep the failed-attempt count and its audit event
+            flash(FAILURE_MESSAGES.get(failure.message, FAILURE_MESSAGES["invalid"])(), "error")
+        else:
+            db.commit()
+            locale = session.get("locale")
+            session.clear()  # a fresh session id after login
+            if user.preferred_locale is None and locale:
+                session["locale"] = locale
+            login_user(user)
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    db = get_db()
+    record(db, "auth.logout", actor=current_user._get_current_object())
+    db.commit()
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,12 @@
+"""Command-line commands, registered on the app's CLI group."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from web.commands import accounts, database, demo, runtime
+
+    for module in (database, accounts, demo, runtime):
+        module.register(app)

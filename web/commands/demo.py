@@ -1,0 +1,23 @@
+"""``ipd demo``: demonstration offices and users."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from engine.demo import seed_demo
+from web.commands._common import command_unit
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("demo")
+    @click.option("--reset-passwords", is_flag=True, help="Give existing demo users new passwords.")
+    def demo(reset_passwords: bool) -> None:
+        """Create demo offices LUB and WAW with one user per role (safe to run again)."""
+        with command_unit() as session:
+            logins = seed_demo(session, reset_passwords=reset_passwords)
+        click.echo("Demo logins (passwords are shown only when they are set):")
+        click.echo(f"  {'user name':<28} {'office':<6} {'role':<18} password")
+        for login in logins:
+            shown = login.password or "(unchanged; ipd demo --reset-passwords sets new ones)"
+            click.echo(f"  {login.username:<28} {login.office:<6} {login.role:<18} {shown}")

@@ -1,0 +1,24 @@
+"""Human-readable, translated names for the codes the engine stores."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+ROLE_LABELS = {
+    "social_worker": _l("Social worker"),
+    "psychologist": _l("Psychologist"),
+    "lawyer": _l("Lawyer"),
+    "career_counsellor": _l("Career counsellor"),
+    "supervisor": _l("Supervisor"),
+    "process_owner": _l("Process owner"),
+    "admin": _l("Administrator"),
+}
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(str(role), role))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(role_label, "role_label")

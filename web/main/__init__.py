@@ -1,0 +1,1 @@
+"""Home page, profile and language choice."""
