@@ -1,0 +1,127 @@
+"""SpiffWorkflow's script engine with every expression and script run through `engine.sandbox`.
+
+Use ``BpmnWorkflow(spec, subprocess_specs, script_engine=SandboxedScriptEngine())``. Script tasks,
+pre/post scripts, gateway conditions, timer expressions, multi-instance expressions and DMN cells all
+reach `SandboxEnvironment`, which hands them to a `Sandbox` with the helpers as globals (never copied
+into task data).
+
+Finding the sandbox error behind a SpiffWorkflow exception: the engine raises SpiffWorkflow's
+``WorkflowTaskException`` (so SpiffWorkflow can add its notes and task trace) with the `SandboxError` as
+``__cause__`` and as attribute ``sandbox_error``. SpiffWorkflow also calls the environment directly in a
+few places (process completion conditions, message correlations); there the `SandboxError` itself
+propagates. `find_sandbox_error` covers all of these: it follows ``sandbox_error``, ``__cause__`` and
+``__context__`` and returns the first `SandboxError`, or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, MutableMapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine.sandbox import DEFAULT_LIMITS, Duration, Limits, Sandbox, SandboxError
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """The SpiffWorkflow environment that evaluates and executes through a `Sandbox`."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        super().__init__(environment_globals={})
+        self.sandbox = sandbox
+
+    def evaluate(
+        self, expression: str, context: Mapping[str, Any], external_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        return self.sandbox.evaluate(expression, context, external_context)
+
+    def execute(
+        self,
+        script: str,
+        context: MutableMapping[str, Any],
+        external_context: Mapping[str, Any] | None = None,
+    ) -> bool:
+        self.sandbox.execute(script, context, external_context)
+        return True
+
+    def call_service(self, context: Mapping[str, Any], **kwargs: Any) -> Any:
+        raise NotImplementedError("service tasks are not supported")
+
+
+def _timer_text(value: Any) -> Any:
+    """Turn helper results into the ISO text SpiffWorkflow's timers parse; leave anything else alone."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC).isoformat()
+    if isinstance(value, Duration):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return Duration(days=value.days, seconds=value.seconds + value.microseconds / 1e6).isoformat()
+    return value
+
+
+def find_sandbox_error(exc: BaseException | None) -> SandboxError | None:
+    """Return the `SandboxError` behind ``exc`` (itself, its ``sandbox_error`` or a cause), or None."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, SandboxError):
+            return exc
+        attached = getattr(exc, "sandbox_error", None)
+        if isinstance(attached, SandboxError):
+            return attached
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+class SandboxedScriptEngine(PythonScriptEngine):
+    """A `PythonScriptEngine` whose every evaluation runs in the sandbox.
+
+    ``limits`` bounds each snippet, ``helpers`` adds names for snippets, ``now`` replaces the clock read
+    by ``now()``/``today()`` (the default is `engine.clock.utcnow`).
+    """
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        helpers: Mapping[str, Any] | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.sandbox = Sandbox(limits=limits or DEFAULT_LIMITS, helpers=helpers, clock=now)
+        super().__init__(environment=SandboxEnvironment(self.sandbox))
+
+    def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
+        try:
+            result = self.environment.evaluate(expression, task.data, external_context)
+        except SandboxError as err:
+            raise self._task_error(task, expression, err, "Error evaluating expression") from err
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            return _timer_text(result)
+        return result
+
+    def execute(self, task: Any, script: str, external_context: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except SandboxError as err:
+            raise self._task_error(task, script, err, "Error running script") from err
+
+    @staticmethod
+    def _task_error(task: Any, source: str, err: SandboxError, action: str) -> WorkflowTaskException:
+        lines = source.splitlines()
+        line = err.lineno or 0
+        error_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        wrapped = WorkflowTaskException(
+            f"{action}: {err.message}", task=task, exception=err, line_number=line, error_line=error_line
+        )
+        wrapped.sandbox_error = err
+        if isinstance(err.__cause__, NameError):
+            hint = WorkflowTaskException.did_you_mean_from_name_error(err.__cause__, list(task.data))
+            if hint:
+                wrapped.add_note(hint.strip())
+        return wrapped
