@@ -1,0 +1,1 @@
+"""Process definitions: uploading, validating and versioning BPMN and DMN files."""

@@ -1,0 +1,1 @@
+"""Adapter around SpiffWorkflow: the only package that imports it."""
