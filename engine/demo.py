@@ -13,7 +13,10 @@ from engine.accounts.passwords import hash_password
 from engine.accounts.roles import Role
 from engine.accounts.service import create_office, create_user
 
-DEMO_OFFICES = (("LUB", "Centrum Pomocy Migrantom – Lublin", "Lublin"), ("WAW", "Centrum Pomocy Migrantom – Warszawa", "Warszawa"))
+DEMO_OFFICES = (
+    ("LUB", "Centrum Pomocy Migrantom – Lublin", "Lublin"),
+    ("WAW", "Centrum Pomocy Migrantom – Warszawa", "Warszawa"),
+)
 
 DEMO_NAMES = {
     "LUB": {
@@ -58,18 +61,19 @@ def seed_demo(session: Session, reset_passwords: bool = False) -> list[DemoLogin
         for role in Role:
             username = demo_username(code, role)
             existing = session.scalar(select(User).where(User.username == username))
-            password: str | None = secrets.token_urlsafe(9)
+            new_password = secrets.token_urlsafe(9)
+            password: str | None = new_password
             if existing is None:
                 create_user(
                     session,
                     username,
                     office_code=code,
                     roles=[role],
-                    password=password,
+                    password=new_password,
                     display_name=DEMO_NAMES[code][role],
                 )
             elif reset_passwords:
-                existing.password_hash = hash_password(password)
+                existing.password_hash = hash_password(new_password)
                 existing.session_version += 1
                 existing.active = True
             else:

@@ -15,10 +15,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from engine import migrate
+from engine.accounts import passwords
 from engine.config import Settings
 from engine.db import database
 
 PG_URL = os.environ.get("IPD_TEST_DATABASE_URL")
+
+passwords.use_fast_hashing_for_tests()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 

@@ -41,7 +41,11 @@ def register_error_handlers(app: Flask) -> None:
     def _domain(error: DomainError) -> tuple[object, int]:
         status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
         if _wants_json():
-            body: dict[str, object] = {"title": type(error).__name__, "status": status, "detail": error.message}
+            body: dict[str, object] = {
+                "title": type(error).__name__,
+                "status": status,
+                "detail": error.message,
+            }
             if isinstance(error, InvalidInput):
                 body["errors"] = error.fields
             return body, status

@@ -9,6 +9,12 @@ _hasher = PasswordHasher()
 MIN_LENGTH = 10
 
 
+def use_fast_hashing_for_tests() -> None:
+    """Cheap Argon2 parameters: only for test suites, where thousands of users are created."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -16,9 +16,7 @@ class Role(StrEnum):
 
 
 #: Roles that carry out case work (hold cases, get diagnosis and delivery tasks).
-SPECIALIST_ROLES = frozenset(
-    {Role.SOCIAL_WORKER, Role.PSYCHOLOGIST, Role.LAWYER, Role.CAREER_COUNSELLOR}
-)
+SPECIALIST_ROLES = frozenset({Role.SOCIAL_WORKER, Role.PSYCHOLOGIST, Role.LAWYER, Role.CAREER_COUNSELLOR})
 ROLE_IDS = frozenset(role.value for role in Role)
 
 

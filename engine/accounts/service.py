@@ -33,9 +33,7 @@ def create_office(session: Session, code: str, name: str, city: str | None = Non
     """Create an office; codes are short upper-case identifiers such as ``LUB``."""
     code = code.strip().upper()
     if not OFFICE_CODE_RE.match(code):
-        raise InvalidInput(
-            "invalid office code", {"code": "use 1-16 letters, digits, '-' or '_' (for example LUB)"}
-        )
+        raise InvalidInput("invalid office code", {"code": "use 1-16 letters, digits, '-' or '_' (for example LUB)"})
     if not name.strip():
         raise InvalidInput("office name is required", {"name": "give the office's name"})
     if session.scalar(select(Office.id).where(Office.code == code)) is not None:

@@ -35,9 +35,7 @@ def test_audit_log_is_append_only(db_session):
 
     event = record(db_session, "test.event", actor_name="tester")
     db_session.flush()
-    with pytest.raises(Exception, match="append-only"):
-        with db_session.begin_nested():
-            db_session.execute(text("UPDATE audit_events SET kind = 'x' WHERE id = :id"), {"id": event.id})
-    with pytest.raises(Exception, match="append-only"):
-        with db_session.begin_nested():
-            db_session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": event.id})
+    with pytest.raises(Exception, match="append-only"), db_session.begin_nested():
+        db_session.execute(text("UPDATE audit_events SET kind = 'x' WHERE id = :id"), {"id": event.id})
+    with pytest.raises(Exception, match="append-only"), db_session.begin_nested():
+        db_session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": event.id})

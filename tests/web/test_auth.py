@@ -120,7 +120,9 @@ def test_csrf_token_is_required(settings, connection, make_user):
     assert accepted.status_code == 302
 
 
-@pytest.mark.parametrize("role", ["social_worker", "psychologist", "lawyer", "career_counsellor", "supervisor", "process_owner"])
+@pytest.mark.parametrize(
+    "role", ["social_worker", "psychologist", "lawyer", "career_counsellor", "supervisor", "process_owner"]
+)
 def test_admin_page_is_forbidden_to_other_roles(client, login, make_user, role):
     login(make_user(role))
     response = client.get("/admin/users")
@@ -145,7 +147,11 @@ def test_password_change_requires_the_current_one(client, login, make_user):
     login(user)
     bad = client.post(
         "/profile",
-        data={"current_password": "nope-nope-nope", "new_password": "a-new-password-1", "confirm": "a-new-password-1"},
+        data={
+            "current_password": "nope-nope-nope",
+            "new_password": "a-new-password-1",
+            "confirm": "a-new-password-1",
+        },
     )
     assert "Nieprawidłowe hasło." in bad.get_data(as_text=True)
     ok = client.post(

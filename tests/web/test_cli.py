@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.accounts.models import User
-from engine.demo import demo_username
 from engine.accounts.roles import Role
+from engine.demo import demo_username
 
 
 def test_create_office_and_user(app, db_session):
@@ -19,7 +19,18 @@ def test_create_office_and_user(app, db_session):
     )
     assert result.exit_code == 2  # neither --password nor --password-stdin
     result = runner.invoke(
-        args=["users", "create", "ola", "--office", "krk", "--role", "lawyer", "--role", "supervisor", "--password-stdin"],
+        args=[
+            "users",
+            "create",
+            "ola",
+            "--office",
+            "krk",
+            "--role",
+            "lawyer",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
         input="a-long-password-1\n",
     )
     assert result.exit_code == 0, result.output
@@ -31,7 +42,17 @@ def test_create_office_and_user(app, db_session):
 def test_duplicate_username_is_a_clear_error(app):
     runner = app.test_cli_runner()
     runner.invoke(args=["offices", "create", "KRK", "Centrum Kraków"])
-    args = ["users", "create", "ola", "--office", "KRK", "--role", "lawyer", "--password", "a-long-password-1"]
+    args = [
+        "users",
+        "create",
+        "ola",
+        "--office",
+        "KRK",
+        "--role",
+        "lawyer",
+        "--password",
+        "a-long-password-1",
+    ]
     assert runner.invoke(args=args).exit_code == 0
     again = runner.invoke(args=args)
     assert again.exit_code == 1
@@ -46,11 +67,31 @@ def test_duplicate_office_and_bad_input_are_clear_errors(app):
     short = runner.invoke(args=["users", "create", "ola", "--office", "KRK", "--role", "lawyer", "--password", "short"])
     assert short.exit_code == 1 and "password: must be at least 10 characters" in short.output
     nowhere = runner.invoke(
-        args=["users", "create", "ola", "--office", "XXX", "--role", "lawyer", "--password", "a-long-password-1"]
+        args=[
+            "users",
+            "create",
+            "ola",
+            "--office",
+            "XXX",
+            "--role",
+            "lawyer",
+            "--password",
+            "a-long-password-1",
+        ]
     )
     assert nowhere.exit_code == 1 and "no office with code XXX" in nowhere.output
     bad_role = runner.invoke(
-        args=["users", "create", "ola", "--office", "KRK", "--role", "wizard", "--password", "a-long-password-1"]
+        args=[
+            "users",
+            "create",
+            "ola",
+            "--office",
+            "KRK",
+            "--role",
+            "wizard",
+            "--password",
+            "a-long-password-1",
+        ]
     )
     assert bad_role.exit_code == 2 and "wizard" in bad_role.output
 

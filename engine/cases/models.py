@@ -1,0 +1,98 @@
+"""Beneficiary, case and the people associated with a case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.accounts.roles import Role
+from engine.clock import utcnow
+from engine.db import Base, intpk
+
+if TYPE_CHECKING:
+    from engine.accounts.models import Office, User
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Beneficiary(Base):
+    """The person the case is about; details beyond identity live in ``profile``."""
+
+    __tablename__ = "beneficiaries"
+    __table_args__ = (Index("ix_beneficiaries_identity", "family_name_latin", "date_of_birth"),)
+
+    id: Mapped[intpk]
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    given_names_latin: Mapped[str] = mapped_column(String(200))
+    family_name_latin: Mapped[str] = mapped_column(String(200))
+    names_original: Mapped[str | None] = mapped_column(String(400))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    citizenship: Mapped[str | None] = mapped_column(String(3))
+    document_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    pesel: Mapped[str | None] = mapped_column(String(11), index=True)
+    legal_status: Mapped[str | None] = mapped_column(String(40))
+    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_names_latin} {self.family_name_latin}"
+
+
+class Case(Base):
+    """An integration case in one office, run through the lifecycle processes."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[intpk]
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    case_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN, index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    closure_reason: Mapped[str | None] = mapped_column(Text)
+    flagged_for_team: Mapped[bool] = mapped_column(default=False)
+
+    beneficiary: Mapped[Beneficiary] = relationship(lazy="joined")
+    office: Mapped[Office] = relationship(lazy="joined")
+    case_manager: Mapped[User | None] = relationship(lazy="joined")
+    members: Mapped[list[CaseMember]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", back_populates="case"
+    )
+
+    def is_associated(self, user: User) -> bool:
+        return user.id == self.case_manager_id or any(m.user_id == user.id for m in self.members)
+
+    def can_view(self, user: User) -> bool:
+        """Case manager, assigned specialists, and supervisors of the case's office."""
+        if user.office_id != self.office_id:
+            return False
+        return user.has_role(Role.SUPERVISOR) or self.is_associated(user)
+
+    def can_operate(self, user: User) -> bool:
+        """Suspend, resume, cancel, retry: supervisors of the office and administrators."""
+        return user.has_role(Role.ADMIN) or (user.office_id == self.office_id and user.has_role(Role.SUPERVISOR))
+
+
+class CaseMember(Base):
+    """A specialist associated with a case (gets record-level access)."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", "role"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="members")

@@ -1,0 +1,132 @@
+"""Open cases, find possible duplicates, list what a user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.accounts.models import User
+from engine.accounts.roles import Role
+from engine.audit.service import record
+from engine.cases.models import Beneficiary, Case, CaseMember, CaseStatus
+from engine.clock import utcnow
+from engine.errors import Forbidden, InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class BeneficiaryInput:
+    given_names_latin: str
+    family_name_latin: str
+    date_of_birth: date | None = None
+    names_original: str | None = None
+    citizenship: str | None = None
+    document_number: str | None = None
+    pesel: str | None = None
+    legal_status: str | None = None
+    profile: dict[str, Any] | None = None
+
+    def problems(self) -> dict[str, str]:
+        found = {}
+        if not self.given_names_latin.strip():
+            found["given_names_latin"] = "required"
+        if not self.family_name_latin.strip():
+            found["family_name_latin"] = "required"
+        if self.pesel and not (len(self.pesel) == 11 and self.pesel.isdigit()):
+            found["pesel"] = "a PESEL has 11 digits"
+        if self.citizenship and not (len(self.citizenship) in (2, 3) and self.citizenship.isalpha()):
+            found["citizenship"] = "use the ISO country code, e.g. UKR or SYR"
+        if self.date_of_birth and self.date_of_birth > utcnow().date():
+            found["date_of_birth"] = "cannot be in the future"
+        return found
+
+
+def find_duplicates(
+    session: Session, actor: User, given: str, family: str, born: date | None, document_number: str | None
+) -> list[Beneficiary]:
+    """Beneficiaries in the actor's office matching name and birth date, or the document number."""
+    conditions: list[ColumnElement[bool]] = [
+        (func.lower(Beneficiary.family_name_latin) == family.strip().lower())
+        & (func.lower(Beneficiary.given_names_latin) == given.strip().lower())
+        & (Beneficiary.date_of_birth == born)
+    ]
+    if document_number and document_number.strip():
+        conditions.append(func.upper(Beneficiary.document_number) == document_number.strip().upper())
+    stmt = select(Beneficiary).where(Beneficiary.office_id == actor.office_id, or_(*conditions)).limit(20)
+    return list(session.scalars(stmt))
+
+
+def open_case(
+    session: Session, actor: User, beneficiary: BeneficiaryInput, *, case_manager: User | None = None
+) -> Case:
+    """Register a beneficiary and open a case in the actor's office; the actor manages it by default."""
+    if not actor.has_role(Role.SOCIAL_WORKER, Role.SUPERVISOR):
+        raise Forbidden("only social workers and supervisors open cases")
+    problems = beneficiary.problems()
+    if problems:
+        raise InvalidInput("the beneficiary's details need correcting", problems)
+    manager = case_manager or (actor if actor.has_role(Role.SOCIAL_WORKER) else None)
+    if manager is not None and (manager.office_id != actor.office_id or not manager.has_role(Role.SOCIAL_WORKER)):
+        raise InvalidInput("invalid case manager", {"case_manager": "must be a social worker of your office"})
+    person = Beneficiary(
+        office_id=actor.office_id,
+        given_names_latin=beneficiary.given_names_latin.strip(),
+        family_name_latin=beneficiary.family_name_latin.strip(),
+        names_original=beneficiary.names_original,
+        date_of_birth=beneficiary.date_of_birth,
+        citizenship=beneficiary.citizenship.upper() if beneficiary.citizenship else None,
+        document_number=beneficiary.document_number.strip().upper() if beneficiary.document_number else None,
+        pesel=beneficiary.pesel,
+        legal_status=beneficiary.legal_status,
+        profile=dict(beneficiary.profile or {}),
+    )
+    session.add(person)
+    session.flush()
+    case = Case(
+        number="pending",
+        beneficiary=person,
+        office_id=actor.office_id,
+        case_manager_id=manager.id if manager else None,
+        status=CaseStatus.OPEN,
+        opened_at=utcnow(),
+    )
+    session.add(case)
+    session.flush()
+    case.number = f"{actor.office.code}/{case.opened_at.year}/{case.id:05d}"
+    record(session, "case.opened", actor=actor, case_id=case.id, number=case.number)
+    return case
+
+
+def get_case(session: Session, actor: User, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not case.can_view(actor):
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def visible_cases(actor: User) -> Select[Case]:
+    """The cases ``actor`` may see, as a query to filter and page further."""
+    stmt = select(Case).where(Case.office_id == actor.office_id)
+    if not actor.has_role(Role.SUPERVISOR):
+        member = select(CaseMember.case_id).where(CaseMember.user_id == actor.id)
+        stmt = stmt.where(or_(Case.case_manager_id == actor.id, Case.id.in_(member)))
+    return stmt
+
+
+def close_case(session: Session, actor: User | None, case: Case, reason: str) -> None:
+    if case.status == CaseStatus.CLOSED:
+        return
+    case.status = CaseStatus.CLOSED
+    case.closed_at = utcnow()
+    case.closure_reason = reason
+    record(session, "case.closed", actor=actor, case_id=case.id, reason=reason)
+
+
+def require_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case

@@ -1,0 +1,1 @@
+"""Process instances, their stored state, timers and incidents."""

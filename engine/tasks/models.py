@@ -1,0 +1,61 @@
+"""The human-task projection: queried by inboxes, never by opening workflow state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.clock import utcnow
+from engine.db import Base, intpk
+
+
+class TaskState(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class HumanTask(Base):
+    """A user task of a process instance, as the people who work it see it."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_human_tasks_assignee_state", "assignee_id", "state", "due_at"),
+        Index("ix_human_tasks_office_role_state", "office_id", "role", "state", "due_at"),
+        Index("ix_human_tasks_state_due", "state", "due_at"),
+        Index("ix_human_tasks_instance_state", "instance_id", "state"),
+        Index("ix_human_tasks_case_state", "case_id", "state"),
+    )
+
+    id: Mapped[intpk]
+    spiff_task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    process_id: Mapped[str] = mapped_column(String(100))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name_pl: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str | None] = mapped_column(String(32))
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    four_eyes_with: Mapped[str | None] = mapped_column(String(200))
+    instructions: Mapped[str | None] = mapped_column(Text)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16), default=TaskState.OPEN)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # What the form showed when the task became ready, the draft being typed, and what was submitted.
+    input_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    draft: Mapped[dict[str, Any] | None]
+    submitted: Mapped[dict[str, Any] | None]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == TaskState.OPEN

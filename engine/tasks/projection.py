@@ -1,0 +1,156 @@
+"""Keep the human-task and timer tables in step with an instance's workflow state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.audit.service import record
+from engine.cases.models import Case
+from engine.clock import utcnow
+from engine.instances.models import Timer, TimerStatus
+from engine.sandbox.helpers import add_duration
+from engine.spiff.runner import HumanTaskInfo, InstanceRunner
+from engine.spiff.serialization import plain_json
+from engine.tasks.models import HumanTask, TaskState
+from engine.tasks.routing import default_assignee
+from forms.registry import FormNotFound, current_registry
+
+if TYPE_CHECKING:
+    from engine.instances.models import ProcessInstance
+
+
+def _form_fields(form_key: str | None) -> set[str] | None:
+    if not form_key:
+        return None
+    try:
+        schema = current_registry().load(form_key)
+    except (FormNotFound, ValueError):
+        return None
+    return set((schema.get("properties") or {}).keys())
+
+
+def _input_data(info: HumanTaskInfo, runner: InstanceRunner) -> dict[str, Any]:
+    """The values the form starts with: only the task data its own fields name."""
+    fields = _form_fields(info.properties.get("formKey"))
+    if not fields:
+        return {}
+    data = runner.task_data(info.spiff_id)
+    result: dict[str, Any] = plain_json({key: data[key] for key in fields if key in data})
+    return result
+
+
+def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) -> list[HumanTask]:
+    """Create rows for newly ready user tasks; cancel open rows whose task is gone. Return the new ones."""
+    ready = {info.spiff_id: info for info in runner.ready_human_tasks()}
+    open_rows = session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == TaskState.OPEN)
+    ).all()
+    known = {row.spiff_task_id for row in open_rows}
+    for row in open_rows:
+        if row.spiff_task_id not in ready:
+            row.state = TaskState.CANCELLED
+            row.completed_at = utcnow()
+            record(
+                session,
+                "task.cancelled",
+                actor_name="engine",
+                case_id=row.case_id,
+                instance_id=instance.id,
+                task_id=row.id,
+                element_id=row.element_id,
+            )
+    case = session.get(Case, instance.case_id) if instance.case_id else None
+    now = utcnow()
+    created = []
+    for spiff_id, info in ready.items():
+        if spiff_id in known:
+            continue
+        props = info.properties
+        due_in = props.get("dueIn")
+        row = HumanTask(
+            spiff_task_id=spiff_id,
+            instance_id=instance.id,
+            case_id=instance.case_id,
+            office_id=instance.office_id,
+            process_id=info.process_id,
+            element_id=info.element_id,
+            name_pl=info.name[:300],
+            name_en=(props.get("nameEn") or info.name)[:300],
+            role=info.lane,
+            form_key=props.get("formKey"),
+            four_eyes_with=props.get("fourEyesWith"),
+            instructions=info.documentation,
+            assignee_id=default_assignee(case, info.lane),
+            state=TaskState.OPEN,
+            created_at=now,
+            due_at=add_duration(now, due_in) if due_in else None,
+            input_data=_input_data(info, runner),
+        )
+        session.add(row)
+        created.append(row)
+    session.flush()
+    for row in created:
+        record(
+            session,
+            "task.created",
+            actor_name="engine",
+            case_id=row.case_id,
+            instance_id=instance.id,
+            task_id=row.id,
+            element_id=row.element_id,
+            role=row.role,
+            assignee_id=row.assignee_id,
+        )
+    return created
+
+
+def sync_timers(session: Session, instance: ProcessInstance, runner: InstanceRunner) -> None:
+    """Persist newly waiting timers; close rows whose timer is no longer waiting."""
+    waiting = {(t.spiff_id, t.due_at): t for t in runner.pending_timers()}
+    now = utcnow()
+    rows = session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.status == TimerStatus.PENDING)
+    ).all()
+    known = set()
+    for row in rows:
+        key = (row.spiff_task_id, row.due_at)
+        if key in waiting:
+            known.add(key)
+            continue
+        if row.due_at <= now:
+            row.status = TimerStatus.FIRED
+            row.fired_at = now
+            record(
+                session,
+                "timer.fired",
+                actor_name="scheduler",
+                case_id=instance.case_id,
+                instance_id=instance.id,
+                timer_id=row.id,
+                element_id=row.element_id,
+            )
+        else:
+            row.status = TimerStatus.CANCELLED
+    for key, timer in waiting.items():
+        if key not in known:
+            session.add(
+                Timer(
+                    instance_id=instance.id,
+                    spiff_task_id=timer.spiff_id,
+                    element_id=timer.element_id,
+                    due_at=timer.due_at,
+                    status=TimerStatus.PENDING,
+                    created_at=now,
+                )
+            )
+
+
+def cancel_open(session: Session, instance: ProcessInstance) -> None:
+    for row in session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == TaskState.OPEN)
+    ):
+        row.state = TaskState.CANCELLED
+        row.completed_at = utcnow()
