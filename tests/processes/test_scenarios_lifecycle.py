@@ -1,0 +1,49 @@
+"""One beneficiary from intake to closure through every phase of case_lifecycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.processes.samples import sample
+
+
+def test_a_case_from_intake_to_closure(start) -> None:
+    s = start("case_lifecycle")
+    s.complete("Task_register", sample("intake/register"), actor="anna")
+    s.complete(
+        "Task_legal_status",
+        sample("intake/legal_status", diagnosis_areas=["social", "vocational"]),
+        actor="anna",
+    )
+    assert s.ready_ids() == ["Task_diagnose_social", "Task_diagnose_vocational"]
+    s.complete("Task_diagnose_social", sample("diagnosis/social"), actor="anna")
+    s.advance(days=16)  # the vocational assessment is late: a reminder, no escalation yet
+    assert s.count("Script_remind_vocational") == 1
+    s.complete("Task_diagnose_vocational", sample("diagnosis/vocational"), actor="marek")
+    s.complete("Task_draft_plan", sample("ipd/plan", plan_duration_months=6), actor="anna")
+    s.complete("Task_approve_plan", sample("ipd/approval"), actor="ewa")
+    s.complete("Task_sign_plan", sample("ipd/signature"), actor="anna")
+    approved = s.data_of("Script_record_decision")["ipd_approved_on"]
+    assert approved == "2026-01-28"
+    s.advance_to(datetime(2026, 4, 28, 12, tzinfo=UTC))
+    s.complete("Task_review_plan", sample("review/plan_review"), actor="anna")
+    s.advance_to(datetime(2026, 7, 28, 12, tzinfo=UTC))
+    s.complete("Task_end_decision", sample("plan/end_decision"), actor="anna")
+    s.complete("Task_request_closure", sample("closure/request"), actor="anna")
+    s.complete("Task_approve_closure", sample("closure/approval"), actor="ewa")
+    assert s.completed
+    assert s.data["intake_outcome"] == "admitted"
+    assert s.data["plan_outcome"] == "finished"
+    assert s.data["case_status"] == "closed"
+    assert s.data["case_closed_on"] == "2026-07-28"
+    assert s.waiting_timers() == []
+
+
+def test_a_case_not_admitted_ends_after_intake(start) -> None:
+    s = start("case_lifecycle")
+    s.complete("Task_register", sample("intake/register"))
+    s.complete("Task_legal_status", sample("intake/legal_status", legal_status="eu_citizen"))
+    s.complete("Task_inform_not_eligible", sample("intake/not_eligible"))
+    assert s.completed
+    assert s.data["case_status"] == "closed"
+    assert "Call_needs_diagnosis" not in s.trail
