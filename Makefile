@@ -23,6 +23,7 @@ install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo
 
 run: install
 	$(BIN)/ipd db upgrade
+	$(BIN)/ipd processes deploy processes
 	$(BIN)/ipd demo
 	$(BIN)/ipd serve --host 127.0.0.1 --port 5000
 
