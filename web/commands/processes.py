@@ -48,16 +48,14 @@ def register(app: Flask) -> None:
     def deploy_command(paths: tuple[Path, ...]) -> None:
         """Validate, then deploy new versions of the processes whose content changed."""
         files = _collect(paths)
-        try:
-            with command_unit() as session:
+        with command_unit() as session:
+            try:
                 result = deploy(session, None, files, source="cli:" + ",".join(str(p) for p in paths))
-                for definition in result.definitions:
-                    state = "new" if definition in result.new_versions else "unchanged"
-                    click.echo(
-                        f"{definition.process_id}\tv{definition.version}\t{definition.content_hash[:12]}\t{state}"
-                    )
-        except InvalidDefinition as error:
-            _print_report(error.report)
-            raise SystemExit(1) from None
+            except InvalidDefinition as error:
+                _print_report(error.report)
+                raise SystemExit(1) from None
+            for definition in result.definitions:
+                state = "new" if definition in result.new_versions else "unchanged"
+                click.echo(f"{definition.process_id}\tv{definition.version}\t{definition.content_hash[:12]}\t{state}")
 
     app.cli.add_command(group)
