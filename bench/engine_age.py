@@ -114,7 +114,12 @@ def run_naive(url: str, iterations: int) -> list[float]:
             state = conn.execute(select(blobs.c.state).where(blobs.c.id == 1)).scalar_one()
             workflow = serializer.deserialize_json(state)
             workflow.script_engine = SandboxedScriptEngine()
-            (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+            if not ready:
+                # Pitfall 1: past depth 1000 the iterator no longer sees the open task.
+                print(f"naive design: no ready task found at completion {step + 1} (iterator depth limit)")
+                break
+            (task,) = ready
             task.data.update({"note": f"session {step}", "more": True})
             task.run()
             workflow.do_engine_steps()
@@ -139,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--iterations", type=int, default=1000)
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary folder")
-    parser.add_argument("--naive-iterations", type=int, help="default: same as --iterations")
+    parser.add_argument(
+        "--naive-iterations",
+        type=int,
+        help="default: --iterations, at most 400 (past about 490 the naive design loses the open task)",
+    )
     args = parser.parse_args(argv)
     if args.iterations < 20:
         parser.error("--iterations must be at least 20 (two groups of ten)")
@@ -147,14 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         url = _fresh_database(args.database_url, Path(workdir))
         runs: list[tuple[str, Callable[[str, int], list[float]], int]] = [
             ("ours (pruned state + projection)", run_ours, args.iterations),
-            ("naive (whole state, one blob)", run_naive, args.naive_iterations or args.iterations),
+            ("naive (whole state, one blob)", run_naive, args.naive_iterations or min(args.iterations, 400)),
         ]
         print(f"database: {make_url(url).get_backend_name()}, completions: {args.iterations}")
         print(f"{'design':<34} {'median 1-10':>12} {'median last 10':>14} {'growth':>10}")
         results = {name: report(name, fn(url, n)) for name, fn, n in runs}
     ours_last = results["ours (pruned state + projection)"][1]
     naive_last = results["naive (whole state, one blob)"][1]
-    print(f"at the last completions ours is {naive_last / ours_last:.1f}x faster than the naive design")
+    print(f"last completions: ours {ours_last:.2f} ms vs naive {naive_last:.2f} ms ({naive_last / ours_last:.1f}x)")
     return 0
 
 

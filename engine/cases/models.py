@@ -62,12 +62,11 @@ class Case(Base):
     closure_reason: Mapped[str | None] = mapped_column(Text)
     flagged_for_team: Mapped[bool] = mapped_column(default=False)
 
-    beneficiary: Mapped[Beneficiary] = relationship(lazy="joined")
-    office: Mapped[Office] = relationship(lazy="joined")
-    case_manager: Mapped[User | None] = relationship(lazy="joined")
-    members: Mapped[list[CaseMember]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", back_populates="case"
-    )
+    # Loaded on access: the engine touches cases on every step and needs none of these there.
+    beneficiary: Mapped[Beneficiary] = relationship()
+    office: Mapped[Office] = relationship()
+    case_manager: Mapped[User | None] = relationship()
+    members: Mapped[list[CaseMember]] = relationship(cascade="all, delete-orphan", back_populates="case")
 
     def is_associated(self, user: User) -> bool:
         return user.id == self.case_manager_id or any(m.user_id == user.id for m in self.members)

@@ -54,7 +54,8 @@ class ProcessDefinition(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), index=True)
     # The parsed spec (and those of called processes), stored once per version.
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Loaded only when this process has no cached copy of the restored spec.
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     bpmn_file: Mapped[str] = mapped_column(String(255))

@@ -6,7 +6,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -180,23 +179,20 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
 
 
 def spec_bundle(definition: ProcessDefinition) -> SpecBundle:
-    """The parsed specs of a version, restored once per process and cached."""
-    return _cached_bundle(definition.id, definition.content_hash, _Frozen(definition.spec))
+    """The parsed specs of a version, restored once per process and cached by id and hash."""
+    key = (definition.id, definition.content_hash)
+    bundle = _bundles.get(key)
+    if bundle is None:
+        bundle = SpecBundle.from_stored(definition.spec)
+        if len(_bundles) >= _MAX_CACHED_BUNDLES:
+            _bundles.pop(next(iter(_bundles)))
+        _bundles[key] = bundle
+    return bundle
 
 
-class _Frozen:
-    """Carries the stored spec into the cache without making it part of the key."""
-
-    def __init__(self, value: dict[str, Any]) -> None:
-        self.value = value
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __eq__(self, other: object) -> bool:
-        return True
+def clear_spec_cache() -> None:
+    _bundles.clear()
 
 
-@lru_cache(maxsize=128)
-def _cached_bundle(definition_id: int, content_hash: str, stored: _Frozen) -> SpecBundle:
-    return SpecBundle.from_stored(stored.value)
+_MAX_CACHED_BUNDLES = 256
+_bundles: dict[tuple[int, str], SpecBundle] = {}

@@ -44,7 +44,7 @@ class ProcessInstance(Base):
     task_count: Mapped[int] = mapped_column(Integer, default=0)
     has_open_incident: Mapped[bool] = mapped_column(default=False, index=True)
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship()
     state: Mapped[InstanceState] = relationship(lazy="raise", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}

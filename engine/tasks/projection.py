@@ -62,7 +62,8 @@ def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) ->
                 task_id=row.id,
                 element_id=row.element_id,
             )
-    case = session.get(Case, instance.case_id) if instance.case_id else None
+    fresh = [info for spiff_id, info in ready.items() if spiff_id not in known]
+    case = session.get(Case, instance.case_id) if fresh and instance.case_id else None
     now = utcnow()
     created = []
     for spiff_id, info in ready.items():

@@ -56,8 +56,15 @@ def _associate(session: Session, task: HumanTask, user: User) -> None:
     case = session.get(Case, task.case_id)
     if case is None or case.case_manager_id == user.id:
         return
-    if not any(m.user_id == user.id and m.role == task.role for m in case.members):
-        case.members.append(CaseMember(user_id=user.id, role=task.role, added_at=utcnow()))
+    member = session.scalar(
+        select(CaseMember.id).where(
+            CaseMember.case_id == task.case_id, CaseMember.user_id == user.id, CaseMember.role == task.role
+        )
+    )
+    if member is None:
+        session.add(CaseMember(case_id=task.case_id, user_id=user.id, role=task.role, added_at=utcnow()))
+        session.flush()
+        session.expire(case, ["members"])
 
 
 def claim_task(session: Session, actor: User, task_id: int) -> HumanTask:

@@ -70,7 +70,7 @@ def test_timer_survives_a_restart(db_session, deploy_fixture, people, case, froz
 
     deploy_fixture("timers.bpmn")
     instance = start_instance(db_session, people["sw"], "due_diagnosis", case=case).instance
-    definitions._cached_bundle.cache_clear()
+    definitions.clear_spec_cache()
     db_session.expire_all()
     frozen.advance(days=22)
     fired = [fire_timer(db_session, timer_id) for timer_id in claim_due_timers(db_session)]
