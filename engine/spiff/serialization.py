@@ -57,6 +57,11 @@ _registry, _workflow_converter = _make_registry()
 _encoder = create_encoder(_registry)
 
 
+def registry() -> Any:
+    """The serializer registry (SpiffWorkflow's diff utilities take one)."""
+    return _registry
+
+
 def dump_state(workflow: BpmnWorkflow) -> str:
     """Return the instance state (no spec) as compact JSON text."""
     state: dict[str, Any] = _registry.convert(workflow)
