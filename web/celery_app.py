@@ -25,7 +25,7 @@ EMBEDDED_TRANSPORT_OPTIONS: dict[str, Any] = {"connect_args": {"timeout": 30}}
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     """Return the periodic jobs run by beat; add new ones here."""
-    return {
+    schedule: dict[str, dict[str, Any]] = {
         "scheduler-heartbeat": {
             "task": HEARTBEAT_TASK,
             "schedule": timedelta(seconds=settings.beat_heartbeat_seconds),
@@ -35,6 +35,13 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": timedelta(seconds=settings.timer_poll_seconds),
         },
     }
+    if settings.broker_is_embedded:
+        schedule["prune-embedded-broker"] = {
+            "task": "engine.jobs.tasks.prune_embedded_broker",
+            "schedule": timedelta(hours=1),
+            "args": (settings.broker_url,),
+        }
+    return schedule
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
@@ -43,3 +43,28 @@ def heartbeat() -> str:
 def ping(value: Any) -> Any:
     """Return ``value`` unchanged: proves a round trip through broker and worker."""
     return value
+
+
+def prune_delivered_messages(broker_url: str, older_than: timedelta) -> int:
+    """Delete messages the embedded (SQLAlchemy) broker has delivered; it never removes them itself."""
+    from sqlalchemy import create_engine, text
+
+    url = broker_url.removeprefix("sqla+")
+    # kombu stamps messages with naive local time.
+    cutoff = datetime.now() - older_than  # noqa: DTZ005
+    db = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    try:
+        with db.begin() as conn:
+            result = conn.execute(
+                text("DELETE FROM kombu_message WHERE visible = :hidden AND timestamp < :cutoff"),
+                {"hidden": False, "cutoff": cutoff},
+            )
+            return int(result.rowcount or 0)
+    finally:
+        db.dispose()
+
+
+@shared_task(name="engine.jobs.tasks.prune_embedded_broker")
+def prune_embedded_broker(broker_url: str, older_than_seconds: float = 3600) -> int:
+    """Keep the embedded broker's table from growing by a row per task forever."""
+    return prune_delivered_messages(broker_url, timedelta(seconds=older_than_seconds))
