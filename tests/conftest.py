@@ -25,6 +25,17 @@ passwords.use_fast_hashing_for_tests()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def _pg_base_name() -> str:
+    """Databases of this run are named after the one in IPD_TEST_DATABASE_URL, so parallel runs never share."""
+    assert PG_URL
+    return re.sub(r"[^a-z0-9_]", "_", (make_url(PG_URL).database or "ipd_test").lower())
+
+
+def pg_database_name(purpose: str) -> str:
+    """A database name for one purpose, unique to this run and this test worker."""
+    return f"{_pg_base_name()}_{purpose}_{_worker_suffix()}"
+
+
 def _worker_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
@@ -48,7 +59,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     else:
-        url = create_pg_database(f"ipd_test_{_worker_suffix()}")
+        url = create_pg_database(f"{_pg_base_name()}_{_worker_suffix()}")
     migrate.upgrade(url)
     return url
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.audit.service import record
+from engine.cases import lifecycle
 from engine.cases.models import Case
 from engine.clock import utcnow
 from engine.definitions.service import latest_definition, spec_bundle
@@ -140,8 +141,11 @@ def advance(
     _save(session, instance, runner)
     new_tasks = projection.sync(session, instance, runner)
     projection.sync_timers(session, instance, runner)
-    if incident is None and runner.is_finished():
+    finished = incident is None and runner.is_finished()
+    if finished:
         _finish(session, actor, instance)
+    if incident is None:
+        lifecycle.after_step(session, instance, runner.data, finished)
     session.flush()
     instance.has_open_incident = (
         session.scalar(
@@ -318,8 +322,10 @@ def retry_incident(session: Session, actor: User, incident_id: int) -> StepOutco
     _save(session, instance, runner)
     new_tasks = projection.sync(session, instance, runner)
     projection.sync_timers(session, instance, runner)
-    if runner.is_finished():
+    finished = runner.is_finished()
+    if finished:
         _finish(session, actor, instance)
+    lifecycle.after_step(session, instance, runner.data, finished)
     return StepOutcome(instance=instance, new_task_ids=[t.id for t in new_tasks])
 
 

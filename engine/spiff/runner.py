@@ -180,6 +180,11 @@ class InstanceRunner:
         for task in _all_tasks(self.workflow):
             if task.state & TaskState.NOT_FINISHED_MASK:
                 task.data.update(values)
+                # A waiting task takes its data from its finished parent again when it fires
+                # (joins and events merge it back), so the parent must agree.
+                parent = task.parent
+                if parent is not None and parent.state & TaskState.FINISHED_MASK:
+                    parent.data.update(values)
 
     def get_task(self, spiff_id: str) -> SpiffTask | None:
         task_id = UUID(spiff_id)

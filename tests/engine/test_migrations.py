@@ -8,13 +8,13 @@ from sqlalchemy import inspect, text
 from engine import migrate
 from engine.db import make_engine
 from engine.models import metadata
-from tests.conftest import PG_URL, create_pg_database
+from tests.conftest import PG_URL, create_pg_database, pg_database_name
 
 
 def _fresh_urls(tmp_path):
     yield "sqlite", f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     if PG_URL:
-        yield "postgresql", create_pg_database("ipd_migration_check")
+        yield "postgresql", create_pg_database(pg_database_name("migration_check"))
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

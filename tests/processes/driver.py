@@ -8,6 +8,7 @@ so the forms and the diagrams are proven to fit together. It mimics the engine's
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -206,7 +207,8 @@ class Scenario:
         waiting = [t for t in self._tasks() if t.task_spec.bpmn_id == bpmn_id and t.state == TaskState.WAITING]
         assert waiting, f"{bpmn_id} is not waiting"
         for spiff_task in waiting:
-            spiff_task.data.update(data)
+            # A copy each: SpiffWorkflow merges task data in place, so a shared list would be emptied.
+            spiff_task.data.update(copy.deepcopy(data))
 
     def _steps(self) -> None:
         def did_complete(spiff_task: Any) -> None:

@@ -70,3 +70,28 @@ def test_an_assessment_done_on_time_cancels_its_timers(start) -> None:
     s.complete("Task_diagnose_vocational", sample("diagnosis/vocational"))
     assert s.completed
     assert s.waiting_timers() == []
+
+
+def test_an_open_escalation_does_not_hold_the_diagnosis_once_the_specialist_finishes(start) -> None:
+    s = start("needs_diagnosis", {"diagnosis_areas": ["legal", "social"]})
+    s.complete("Task_diagnose_social", sample("diagnosis/social"))
+    s.advance(days=22)  # reminder and escalation for the legal assessment
+    assert s.count("Script_remind_legal") == 1 and s.count("Script_escalate_legal") == 1
+    assert s.ready_ids() == ["Task_diagnose_legal", "Task_handle_overdue"]
+    s.complete("Task_diagnose_legal", sample("diagnosis/legal"), actor="piotr")
+    assert s.completed, "the supervisor's escalation must not keep the diagnosis open"
+    assert s.ready_ids() == []
+    assert s.waiting_timers() == []
+    assert s.data["diagnosis_priorities"] == {"legal": "high", "social": "high"}
+
+
+def test_two_overdue_areas_escalate_one_after_the_other(start) -> None:
+    s = start("needs_diagnosis", {"diagnosis_areas": ["psychological", "vocational"]})
+    s.advance(days=22)
+    assert s.count("Script_escalate_psychological") == 1 and s.count("Script_escalate_vocational") == 1
+    assert s.ready_ids().count("Task_handle_overdue") == 2
+    for _ in range(2):
+        s.complete("Task_handle_overdue", sample("diagnosis/escalation"), actor="ewa")
+    s.complete("Task_diagnose_psychological", sample("diagnosis/psychological"))
+    s.complete("Task_diagnose_vocational", sample("diagnosis/vocational"))
+    assert s.completed

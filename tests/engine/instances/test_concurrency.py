@@ -18,7 +18,7 @@ from engine.tasks import service as tasks
 from engine.tasks.models import HumanTask, TaskState
 from forms.registry import FormRegistry
 from tests import factories
-from tests.conftest import PG_URL, create_pg_database
+from tests.conftest import PG_URL, create_pg_database, pg_database_name
 from tests.engine.instances.conftest import FIXTURES, fixture_file
 
 pytestmark = pytest.mark.slow
@@ -30,9 +30,7 @@ def committed_db(request, tmp_path_factory):
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("IPD_TEST_DATABASE_URL not set")
-        import os
-
-        url = create_pg_database(f"ipd_concurrency_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+        url = create_pg_database(pg_database_name("concurrency"))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('concurrency') / 'c.sqlite3'}"
     migrate.upgrade(url)
