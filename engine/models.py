@@ -1,6 +1,7 @@
 """Import every model module so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from engine.accounts import models as accounts_models
+from engine.accounts import tokens as tokens_models  # noqa: F401  (the api_tokens table)
 from engine.audit import models as audit_models
 from engine.cases import models as cases_models
 from engine.db import Base

@@ -1,0 +1,107 @@
+"""Process instances: state, open tasks and incidents; suspend, resume, cancel, retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.accounts.models import User
+from engine.accounts.roles import Role
+from engine.cases.service import get_case
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.instances.models import Incident, ProcessInstance
+from engine.instances.service import cancel_instance, resume_instance, retry_incident, suspend_instance
+from engine.tasks.models import HumanTask, TaskState
+from web.api import bp, schemas, serialize
+from web.api.auth import current_actor
+from web.api.body import json_body
+from web.db import get_db
+
+
+def _visible_instance(session: Session, actor: User, instance_id: int) -> ProcessInstance:
+    """An instance of a case the actor may see; one without a case for its office's supervisors.
+
+    Administrators, who operate every instance, see every instance.
+    """
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"no process instance {instance_id}")
+    if actor.has_role(Role.ADMIN):
+        return instance
+    if instance.case_id is not None:
+        get_case(session, actor, instance.case_id)
+        return instance
+    if instance.office_id == actor.office_id and actor.has_role(Role.SUPERVISOR, Role.PROCESS_OWNER):
+        return instance
+    raise NotFound(f"no process instance {instance_id}")
+
+
+def _detail(session: Session, instance: ProcessInstance) -> dict[str, Any]:
+    tasks = session.scalars(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.state == TaskState.OPEN)
+        .order_by(HumanTask.id)
+    )
+    incidents = session.scalars(
+        select(Incident).where(Incident.instance_id == instance.id).order_by(Incident.raised_at, Incident.id)
+    )
+    return serialize.instance_detail(instance, list(tasks), list(incidents))
+
+
+@bp.get("/instances/<id:instance_id>")
+def show_instance(instance_id: int) -> dict[str, Any]:
+    db = get_db()
+    return _detail(db, _visible_instance(db, current_actor(), instance_id))
+
+
+@bp.post("/instances/<id:instance_id>/suspend")
+def suspend(instance_id: int) -> dict[str, Any]:
+    body = json_body(schemas.REASON_REQUEST, required=False)
+    db, actor = get_db(), current_actor()
+    _visible_instance(db, actor, instance_id)
+    instance = suspend_instance(db, actor, instance_id, body.get("reason"))
+    db.commit()
+    return _detail(db, instance)
+
+
+@bp.post("/instances/<id:instance_id>/resume")
+def resume(instance_id: int) -> dict[str, Any]:
+    db, actor = get_db(), current_actor()
+    _visible_instance(db, actor, instance_id)
+    outcome = resume_instance(db, actor, instance_id)
+    db.commit()
+    return _detail(db, outcome.instance)
+
+
+@bp.post("/instances/<id:instance_id>/cancel")
+def cancel(instance_id: int) -> dict[str, Any]:
+    body = json_body(schemas.REASON_REQUEST, required=False)
+    db, actor = get_db(), current_actor()
+    _visible_instance(db, actor, instance_id)
+    instance = cancel_instance(db, actor, instance_id, body.get("reason") or "")
+    db.commit()
+    return _detail(db, instance)
+
+
+@bp.post("/instances/<id:instance_id>/retry")
+def retry(instance_id: int) -> dict[str, Any]:
+    body = json_body(schemas.RETRY_REQUEST, required=False)
+    db, actor = get_db(), current_actor()
+    instance = _visible_instance(db, actor, instance_id)
+    incident_id = body.get("incident_id")
+    if incident_id is None:
+        incident_id = db.scalar(
+            select(Incident.id)
+            .where(Incident.instance_id == instance.id, Incident.resolved_at.is_(None))
+            .order_by(Incident.raised_at.desc(), Incident.id.desc())
+            .limit(1)
+        )
+        if incident_id is None:
+            raise Conflict("this instance has no open incident to retry")
+    elif db.scalar(select(Incident.instance_id).where(Incident.id == incident_id)) != instance.id:
+        raise InvalidInput("unknown incident", {"incident_id": "no such incident on this instance"})
+    outcome = retry_incident(db, actor, incident_id)
+    db.commit()
+    return _detail(db, outcome.instance)

@@ -1,0 +1,123 @@
+"""Tasks: the inbox queries, a task with its form, claim, unclaim, assign, complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, false, or_, select
+
+from engine.accounts.models import User
+from engine.accounts.roles import Role
+from engine.cases.casefile import is_special_category, may_read_special
+from engine.cases.models import Case
+from engine.cases.service import visible_cases
+from engine.clock import utcnow
+from engine.tasks.models import HumanTask, TaskState
+from engine.tasks.service import assign_task, claim_task, complete_task, get_task, unclaim_task
+from forms.registry import FormDefinitionError, FormNotFound, current_registry
+from web.api import bp, schemas, serialize
+from web.api.auth import current_actor
+from web.api.body import json_body
+from web.api.pagination import bool_arg, choice_arg, int_arg, paginate
+from web.db import get_db
+
+
+def visible_tasks(actor: User) -> Select[Any]:
+    """The tasks ``get_task`` lets ``actor`` see, as one query (mirrors engine.tasks.service.can_see)."""
+    case_ids = visible_cases(actor).with_only_columns(Case.id)
+    seen = [
+        HumanTask.assignee_id == actor.id,
+        HumanTask.completed_by_id == actor.id,
+        HumanTask.case_id.in_(case_ids),
+        _candidate(actor),
+    ]
+    if actor.has_role(Role.SUPERVISOR):
+        seen.append(HumanTask.office_id == actor.office_id)
+    return select(HumanTask).where(or_(*seen))
+
+
+def _candidate(actor: User) -> Any:
+    roles = sorted(str(role) for role in actor.roles)
+    if not actor.active or not roles:
+        return false()
+    return (HumanTask.office_id == actor.office_id) & HumanTask.role.in_(roles)
+
+
+@bp.get("/tasks")
+def list_tasks() -> dict[str, Any]:
+    actor = current_actor()
+    assignment = choice_arg("assignment", ("mine", "candidate", "all"), "mine")
+    state = choice_arg("state", ("open", "completed"), "open")
+    case_id = int_arg("case", minimum=1)
+    overdue = bool_arg("overdue")
+    stmt = visible_tasks(actor).where(HumanTask.state == state)
+    if assignment == "mine":
+        mine = HumanTask.assignee_id == actor.id
+        stmt = stmt.where(mine | (HumanTask.completed_by_id == actor.id) if state == "completed" else mine)
+    elif assignment == "candidate":
+        stmt = stmt.where(HumanTask.assignee_id.is_(None), _candidate(actor))
+    if case_id is not None:
+        stmt = stmt.where(HumanTask.case_id == case_id)
+    if overdue is not None:
+        late = (HumanTask.state == TaskState.OPEN) & HumanTask.due_at.is_not(None) & (HumanTask.due_at < utcnow())
+        stmt = stmt.where(late if overdue else ~late)
+    stmt = stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    return paginate(get_db(), stmt, serialize.task_summary)
+
+
+def _detail(task: HumanTask, actor: User) -> dict[str, Any]:
+    withheld = is_special_category(task) and not may_read_special(actor)
+    return serialize.task_detail(task, _form(task), withheld=withheld)
+
+
+def _form(task: HumanTask) -> dict[str, Any] | None:
+    if not task.form_key:
+        return None
+    try:
+        return current_registry().load(task.form_key)
+    except (FormNotFound, FormDefinitionError):
+        return None
+
+
+@bp.get("/tasks/<id:task_id>")
+def show_task(task_id: int) -> dict[str, Any]:
+    actor = current_actor()
+    return _detail(get_task(get_db(), actor, task_id), actor)
+
+
+@bp.post("/tasks/<id:task_id>/claim")
+def claim(task_id: int) -> dict[str, Any]:
+    db, actor = get_db(), current_actor()
+    task = claim_task(db, actor, task_id)
+    db.commit()
+    return _detail(task, actor)
+
+
+@bp.post("/tasks/<id:task_id>/unclaim")
+def unclaim(task_id: int) -> dict[str, Any]:
+    db, actor = get_db(), current_actor()
+    task = unclaim_task(db, actor, task_id)
+    db.commit()
+    return _detail(task, actor)
+
+
+@bp.post("/tasks/<id:task_id>/assign")
+def assign(task_id: int) -> dict[str, Any]:
+    body = json_body(schemas.ASSIGN_REQUEST)
+    db, actor = get_db(), current_actor()
+    task = assign_task(db, actor, task_id, body["assignee_id"])
+    db.commit()
+    return _detail(task, actor)
+
+
+@bp.post("/tasks/<id:task_id>/complete")
+def complete(task_id: int) -> dict[str, Any]:
+    body = json_body(schemas.COMPLETE_REQUEST)
+    db, actor = get_db(), current_actor()
+    result = complete_task(db, actor, task_id, body["data"])
+    db.commit()
+    return {
+        "task": _detail(result.task, actor),
+        "incident": serialize.incident(result.incident) if result.incident else None,
+        "new_task_ids": list(result.new_task_ids or []),
+    }
