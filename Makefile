@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export IPD_ENV ?= development
 
-.PHONY: run test install translations lint browser-deps clean
+.PHONY: run test install assets translations lint browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 web/translations/%/LC_MESSAGES/messages.mo: web/translations/%/LC_MESSAGES/messages.po | $(STAMP)
 	$(BIN)/pybabel compile --statistics -d web/translations -l $*
 
-install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo
+# Front-end packages come from npm (package.json + lock) and are served from web/static/vendor, never a CDN.
+VENDOR := web/static/vendor
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)/bpmn-js $(VENDOR)/chart.js
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets/diagram-js.css \
+	  node_modules/bpmn-js/dist/assets/bpmn-js.css node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js/
+	touch $@
+
+assets: $(VENDOR)/.installed
+
+install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo assets
 
 run: install
 	$(BIN)/ipd db upgrade

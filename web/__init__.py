@@ -57,6 +57,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app)
 
+    from web.api import init_app as init_api  # the JSON API and the profile's API tokens (web/api/)
+
+    init_api(app)
+
+    from web.work import bp as work_bp
+
+    app.register_blueprint(work_bp)
+
+    from web.cases import bp as cases_bp
+
+    app.register_blueprint(cases_bp)
+
     # -- background jobs and health (web/celery_app.py, web/health.py) --
     from web.celery_app import celery_init_app
     from web.health import bp as health_bp

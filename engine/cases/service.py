@@ -130,3 +130,33 @@ def require_case(session: Session, case_id: int) -> Case:
     if case is None:
         raise NotFound(f"no case {case_id}")
     return case
+
+
+#: The process that carries a case from intake to closure (it calls each phase).
+CASE_PROCESS = "case_lifecycle"
+
+
+def intake_prefill(person: BeneficiaryInput) -> dict[str, Any]:
+    """What the intake's registration form shows already filled in."""
+    data: dict[str, Any] = {
+        "given_names_latin": person.given_names_latin.strip(),
+        "family_name_latin": person.family_name_latin.strip(),
+    }
+    if person.names_original:
+        data["name_original"] = person.names_original
+    if person.date_of_birth:
+        data["birth_date"] = person.date_of_birth.isoformat()
+    if person.pesel:
+        data["pesel"] = person.pesel
+    if person.citizenship and len(person.citizenship) == 2:
+        data["citizenship"] = person.citizenship.upper()
+    return data
+
+
+def start_case(
+    session: Session, actor: User, case: Case, person: BeneficiaryInput, process_id: str = CASE_PROCESS
+) -> Any:
+    """Start the case's lifecycle with the registration form prefilled; returns the StepOutcome."""
+    from engine.instances.service import start_instance
+
+    return start_instance(session, actor, process_id, case=case, data=intake_prefill(person))

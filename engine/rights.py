@@ -1,0 +1,76 @@
+"""What a legal status entitles a person to, from the decision table the intake uses."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.config import PROJECT_ROOT
+from engine.spiff.decisions import evaluate_table, load_decision
+
+DECISION_FILE = PROJECT_ROOT / "processes" / "decisions" / "legal_status_rights.dmn"
+DECISION_ID = "legal_status_rights"
+
+# The statuses of the intake form, in the order of the decision table's rows.
+LEGAL_STATUSES = (
+    "applicant",
+    "refugee",
+    "subsidiary_protection",
+    "family_reunification",
+    "humanitarian_stay",
+    "tolerated_stay",
+    "trafficking_victim",
+    "temporary_protection",
+    "permanent_residence",
+    "eu_long_term",
+    "eu_citizen",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Rights:
+    """The decision's outputs for one legal status."""
+
+    legal_status: str
+    social_assistance: str
+    statutory_ipi: bool
+    ipi_deadline_days: int | None
+    referral: str
+    eligible_for_programme: bool
+    rights_note: str
+
+    @classmethod
+    def from_outputs(cls, legal_status: str, outputs: dict[str, Any]) -> Rights:
+        return cls(
+            legal_status=legal_status,
+            social_assistance=str(outputs["social_assistance"]),
+            statutory_ipi=bool(outputs["statutory_ipi"]),
+            ipi_deadline_days=outputs.get("ipi_deadline_days"),
+            referral=str(outputs["referral"]),
+            eligible_for_programme=bool(outputs["eligible_for_programme"]),
+            rights_note=str(outputs.get("rights_note") or ""),
+        )
+
+
+_lock = threading.Lock()
+_cache: dict[Path, tuple[float, Any]] = {}
+
+
+def _table(path: Path) -> Any:
+    """The parsed table, parsed again only when the file changed on disk."""
+    mtime = path.stat().st_mtime
+    with _lock:
+        cached = _cache.get(path)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, load_decision(path, DECISION_ID))
+            _cache[path] = cached
+        return cached[1]
+
+
+def rights_for(legal_status: str, *, path: Path | None = None) -> Rights:
+    """Evaluate the rights decision for ``legal_status``; `DecisionError` when the table has no row for it."""
+    outputs = evaluate_table(_table(path or DECISION_FILE), {"legal_status": legal_status})
+    return Rights.from_outputs(legal_status, outputs)

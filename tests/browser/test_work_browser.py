@@ -1,0 +1,163 @@
+"""The work pages in a real browser: inbox, claiming, task forms, drafts, four-eyes approval, language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from engine.accounts.models import User
+from engine.db import database
+from engine.tasks.models import HumanTask, TaskState
+from engine.tasks.service import complete_task
+from tests.processes.samples import sample
+
+pytestmark = pytest.mark.browser
+
+
+def open_task(instance_id: int, element_id: str) -> HumanTask:
+    with database.unit_of_work() as session:
+        task = session.scalar(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance_id,
+                HumanTask.element_id == element_id,
+                HumanTask.state == TaskState.OPEN,
+            )
+        )
+        assert task is not None
+        return task
+
+
+def test_each_role_logs_in(login, page, live_server, screenshot):
+    for username in live_server.users:
+        login(username)
+        expect(page.locator(".user-link")).to_contain_text(username.title())
+        expect(page.locator(".mainnav")).to_contain_text("Zadania (")
+        if username == "sup":
+            page.goto("/approvals")
+            expect(page.locator("h1")).to_have_text("Zatwierdzenia")
+        page.locator("form[action='/logout'] button").click()
+        expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_inbox_shows_a_routed_task_and_claims_it(login, page, start_process, screenshot):
+    case, instance = start_process("browser_diagnosis", family="Melnyk")
+    login("psy")
+    page.goto("/inbox?view=role")
+    row = page.locator("tr", has_text=case.number).filter(has_text="Diagnoza psychologiczna")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("Olena Melnyk")
+    screenshot("inbox")
+    row.get_by_role("button", name="Przyjmij").click()
+    expect(page.locator(".flash-success")).to_contain_text("Przyjęto zadanie")
+    expect(page).to_have_url(re.compile(r"view=role"))  # back where the claim was made
+    page.goto("/inbox")
+    expect(page.locator("tr", has_text=case.number)).to_contain_text("Diagnoza psychologiczna")
+
+
+def test_a_lawyer_cannot_open_the_psychologists_task(login, page, start_process):
+    _case, instance = start_process("browser_diagnosis")
+    psy = open_task(instance.id, "psy")
+    law = open_task(instance.id, "law")
+    login("law")
+    response = page.goto(f"/tasks/{psy.id}")
+    assert response is not None and response.status in (403, 404)
+    response = page.goto(f"/tasks/{law.id}")
+    assert response is not None and response.status == 200
+
+
+def test_form_errors_keep_typed_values_and_a_draft_is_saved(login, page, start_process, screenshot):
+    case, instance = start_process("browser_plan", family="Bondar")
+    task = open_task(instance.id, "draft")
+    login("sw")
+    page.goto(f"/tasks/{task.id}")
+    expect(page.locator("aside")).to_contain_text("Olena Bondar")
+    page.fill("[name='ipd_goals-0-goal_id']", "G1")
+    page.select_option("[name='ipd_goals-0-goal_area']", "housing")
+    page.fill("[name='ipd_goals-0-goal']", "Znaleźć mieszkanie")
+    page.fill("[name='ipd_goals-0-target']", "Umowa najmu")
+    page.fill("[name='ipd_goals-0-target_date']", "2026-06-30")
+    # Add a second goal with the small script, then leave it incomplete.
+    page.locator("button[data-add-row='ipd_goals']").click()
+    expect(page.locator("[name='ipd_goals-1-goal_id']")).to_have_value("")
+    page.fill("[name='ipd_goals-1-goal_id']", "X9")
+    page.fill("[name='review_interval_months']", "3")
+    page.get_by_role("button", name="Wyślij").click()
+
+    expect(page.locator(".flash-error").first).to_contain_text("wymagają poprawienia")
+    expect(page.locator("[name='ipd_goals-0-goal']")).to_have_value("Znaleźć mieszkanie")
+    expect(page.locator("[name='ipd_goals-1-goal_id']")).to_have_value("X9")
+    expect(page.locator("[name='review_interval_months']")).to_have_value("3")
+    goal_id_error = page.locator("#ipd_goals-1-goal_id-error")
+    expect(goal_id_error).to_have_text("Wartość ma niewłaściwą postać.")
+    expect(page.locator("[name='ipd_goals-1-goal_id']")).to_have_attribute(
+        "aria-describedby", re.compile("ipd_goals-1-goal_id-error")
+    )
+    expect(page.locator("#ipd_language-error")).to_have_text("To pole jest wymagane.")
+    screenshot("task-form-errors")
+
+    page.get_by_role("button", name="Zapisz szkic").click()
+    expect(page.locator(".flash-success")).to_contain_text("Szkic zapisany")
+    page.reload()
+    expect(page.locator("[name='ipd_goals-0-goal']")).to_have_value("Znaleźć mieszkanie")
+    expect(page.locator("[name='ipd_goals-1-goal_id']")).to_have_value("X9")
+
+
+def test_four_eyes_refusal_then_another_supervisor_approves(login, page, start_process, live_server, screenshot):
+    case, instance = start_process("browser_plan", manager="both", family="Hassan")
+    draft = open_task(instance.id, "draft")
+    with database.unit_of_work() as session:
+        both = session.get(User, live_server.users["both"].id)
+        complete_task(session, both, draft.id, sample("ipd/plan"))
+    approve = open_task(instance.id, "approve")
+
+    login("both")
+    page.goto("/approvals")
+    section = page.locator("section.approval", has_text=case.number)
+    expect(section).to_contain_text("Olena Hassan")
+    expect(section).to_contain_text("Cele")  # the request's goals, read-only
+    screenshot("approvals")
+    section.get_by_role("link", name="Zdecyduj").click()
+    page.get_by_label("Zatwierdzam").check()
+    page.get_by_role("button", name="Wyślij").click()
+    expect(page.locator(".flash-error[role=alert]").first).to_contain_text("Zasada czworga oczu")
+    page.locator("form[action='/logout'] button").click()
+
+    login("sup")
+    page.goto(f"/tasks/{approve.id}")
+    page.get_by_label("Zatwierdzam").check()
+    page.get_by_role("button", name="Wyślij").click()
+    expect(page.locator(".flash-success")).to_contain_text("Zadanie wykonane")
+    page.goto(f"/tasks/{approve.id}")
+    expect(page.locator("main")).to_contain_text("Przesłane odpowiedzi")
+    screenshot("task-completed")
+
+
+def test_instance_admin_page(login, page, start_process, screenshot):
+    _case, instance = start_process("browser_diagnosis")
+    login("sup")
+    page.goto("/admin/instances")
+    expect(page.locator("h1")).to_have_text("Procesy")
+    page.goto(f"/admin/instances/{instance.id}")
+    page.fill("#suspend-reason", "czekamy na dokumenty")
+    page.get_by_role("button", name="Wstrzymaj").click()
+    expect(page.locator(".flash-success")).to_contain_text("wstrzymany")
+    screenshot("instance-admin")
+    page.get_by_role("button", name="Wznów").click()
+    expect(page.locator(".flash-success")).to_contain_text("znowu działa")
+
+
+def test_switching_to_english_changes_the_interface(login, page, screenshot):
+    login("sw")
+    page.goto("/inbox")
+    expect(page.locator("h1")).to_have_text("Skrzynka zadań")
+    page.select_option("#locale-select", "en")
+    page.locator(".language-switch button").click()
+    expect(page.locator("h1")).to_have_text("Inbox")
+    expect(page.locator(".tabs")).to_contain_text("My tasks")
+    screenshot("inbox-english")
+    page.select_option("#locale-select", "pl")
+    page.locator(".language-switch button").click()
+    expect(page.locator("h1")).to_have_text("Skrzynka zadań")

@@ -1,0 +1,61 @@
+"""The rights lookup evaluates the intake's decision table."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import rights
+from engine.spiff.decisions import DecisionError, evaluate_decision
+
+
+@pytest.mark.parametrize(
+    ("status", "assistance", "ipi", "referral", "eligible"),
+    [
+        ("refugee", "full", True, "PCPR", True),
+        ("applicant", "none", False, "UdSC", False),
+        ("trafficking_victim", "limited", False, "KCIK", True),
+        ("temporary_protection", "reduced", False, "MOPS", True),
+        ("other", "none", False, "NGO", False),
+    ],
+)
+def test_rights_by_status(status: str, assistance: str, ipi: bool, referral: str, eligible: bool) -> None:
+    found = rights.rights_for(status)
+    assert (found.social_assistance, found.statutory_ipi, found.referral) == (assistance, ipi, referral)
+    assert found.eligible_for_programme is eligible
+    assert found.rights_note
+
+
+def test_every_listed_status_has_a_row() -> None:
+    for status in rights.LEGAL_STATUSES:
+        assert rights.rights_for(status).legal_status == status
+
+
+def test_refugee_deadline_is_sixty_days() -> None:
+    assert rights.rights_for("refugee").ipi_deadline_days == 60
+    assert rights.rights_for("humanitarian_stay").ipi_deadline_days is None
+
+
+def test_unknown_status_raises() -> None:
+    with pytest.raises(DecisionError):
+        rights.rights_for("astronaut")
+
+
+def test_evaluate_decision_from_bytes_and_missing_decision() -> None:
+    content = rights.DECISION_FILE.read_bytes()
+    assert evaluate_decision(content, "legal_status_rights", {"legal_status": "refugee"})["referral"] == "PCPR"
+    with pytest.raises(DecisionError):
+        evaluate_decision(content, "no_such_decision", {})
+
+
+def test_cache_follows_the_file(tmp_path: Path) -> None:
+    copy = tmp_path / "rights.dmn"
+    shutil.copy(rights.DECISION_FILE, copy)
+    assert rights.rights_for("other", path=copy).referral == "NGO"
+    copy.write_text(copy.read_text(encoding="utf-8").replace('"NGO"', '"Caritas"'), encoding="utf-8")
+    stat = copy.stat()
+    os.utime(copy, (stat.st_atime, stat.st_mtime + 5))
+    assert rights.rights_for("other", path=copy).referral == "Caritas"

@@ -1,0 +1,272 @@
+"""New case (duplicates first), case list, case file, submitted records and process diagrams."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_currency, format_date
+from flask_login import current_user, login_required
+from jinja2 import Undefined
+from sqlalchemy import func, or_, select
+from werkzeug.wrappers import Response
+
+from engine.accounts.models import User
+from engine.accounts.roles import Role
+from engine.audit.service import record
+from engine.cases.casefile import (
+    build_casefile,
+    current_process_ids,
+    element_states,
+    is_special_category,
+    may_read_special,
+    process_xml,
+)
+from engine.cases.models import Beneficiary, Case
+from engine.cases.service import (
+    BeneficiaryInput,
+    find_duplicates,
+    get_case,
+    open_case,
+    start_case,
+    visible_cases,
+)
+from engine.errors import InvalidInput
+from engine.instances.models import ProcessInstance
+from engine.rights import rights_for
+from engine.spiff.decisions import DecisionError
+from engine.tasks.models import HumanTask, TaskState
+from forms.registry import FormNotFound, current_registry
+from web.cases import bp
+from web.cases.forms import NewCaseForm
+from web.cases.labels import FILTERS
+from web.cases.timeline import case_timeline
+from web.db import get_db
+from web.security import roles_required
+
+PAGE_SIZE = 20
+
+
+def isodate(value: Any, fmt: str = "medium") -> str:
+    """A date kept as an ISO string in form data, formatted for the user's language."""
+    if value is None or value == "" or isinstance(value, Undefined):
+        return "—"
+    if isinstance(value, datetime):
+        return format_date(value, fmt)
+    try:
+        return format_date(date.fromisoformat(str(value)[:10]), fmt)
+    except ValueError:
+        return str(value)
+
+
+def money(value: Any) -> str:
+    if value is None or value == "" or isinstance(value, Undefined):
+        return "—"
+    return format_currency(Decimal(str(value)), "PLN")
+
+
+@bp.record_once
+def _filters(state: Any) -> None:
+    for name, function in {**FILTERS, "isodate": isodate, "money": money}.items():
+        state.app.add_template_filter(function, name)
+
+
+def _actor() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+@bp.route("/cases")
+@login_required
+def index() -> str:
+    db = get_db()
+    query = (request.args.get("q") or "").strip()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    stmt = visible_cases(_actor()).join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Case.number).like(like),
+                func.lower(Beneficiary.family_name_latin).like(like),
+                func.lower(Beneficiary.given_names_latin).like(like),
+                func.lower(func.coalesce(Beneficiary.names_original, "")).like(like),
+            )
+        )
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    cases = db.scalars(
+        stmt.order_by(Case.opened_at.desc(), Case.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("cases/index.html", cases=cases, q=query, page=page, pages=pages, total=total)
+
+
+def _beneficiary_input(form: NewCaseForm) -> BeneficiaryInput:
+    return BeneficiaryInput(
+        given_names_latin=form.given_names_latin.data or "",
+        family_name_latin=form.family_name_latin.data or "",
+        date_of_birth=form.date_of_birth.data,
+        names_original=form.names_original.data or None,
+        citizenship=form.citizenship.data or None,
+        document_number=form.document_number.data or None,
+        pesel=form.pesel.data or None,
+    )
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@roles_required(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def new() -> str | Response | tuple[str, int]:
+    db = get_db()
+    actor = _actor()
+    form = NewCaseForm()
+    matches: list[dict[str, Any]] = []
+    if form.validate_on_submit():
+        person = _beneficiary_input(form)
+        found = find_duplicates(
+            db, actor, person.given_names_latin, person.family_name_latin, person.date_of_birth, person.document_number
+        )
+        if found and not form.confirm_new_person.data:
+            for beneficiary in found:
+                visible = [
+                    c
+                    for c in db.scalars(select(Case).where(Case.beneficiary_id == beneficiary.id))
+                    if c.can_view(actor)
+                ]
+                matches.append({"beneficiary": beneficiary, "cases": visible})
+            return render_template("cases/new.html", form=form, matches=matches), 200
+        try:
+            case = open_case(db, actor, person)
+        except InvalidInput as error:
+            for name, problem in error.fields.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = [*field.errors, problem]
+            return render_template("cases/new.html", form=form, matches=[]), 422
+        outcome = start_case(db, actor, case, person)
+        db.commit()
+        first = db.scalar(
+            select(HumanTask.id)
+            .where(HumanTask.instance_id == outcome.instance.id, HumanTask.state == TaskState.OPEN)
+            .order_by(HumanTask.id)
+            .limit(1)
+        )
+        if first is None:
+            return redirect(url_for("cases.show", case_id=case.id), 303)
+        # The task page belongs to the tasks blueprint; its address is part of the contract.
+        return redirect(f"/tasks/{first}", 303)
+    return render_template("cases/new.html", form=form, matches=matches)
+
+
+def _user_names(ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return dict(get_db().execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def show(case_id: int) -> str:
+    db = get_db()
+    actor = _actor()
+    case = get_case(db, actor, case_id)
+    record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)
+    db.commit()
+    case = get_case(db, actor, case_id)
+    casefile = build_casefile(db, actor, case)
+    rights = None
+    if casefile.legal_status:
+        try:
+            rights = rights_for(casefile.legal_status)
+        except DecisionError:
+            rights = None
+    diagrams = [
+        {
+            "instance": instance,
+            "process_id": process_id,
+            "url": url_for("cases.diagram", case_id=case.id, instance_id=instance.id, process=process_id),
+        }
+        for instance in casefile.running_instances
+        for process_id in current_process_ids(db, instance)
+    ]
+    names = _user_names(
+        {case.case_manager_id}
+        | {t.assignee_id for t in casefile.open_tasks}
+        | {d.completed_by_id for d in casefile.diagnoses}
+        | {h["by_id"] for h in (casefile.plan.approval_history if casefile.plan else [])}
+    )
+    return render_template(
+        "cases/show.html",
+        case=case,
+        cf=casefile,
+        rights=rights,
+        timeline=case_timeline(db, case.id),
+        diagrams=diagrams,
+        names=names,
+        special=may_read_special(actor),
+    )
+
+
+def _field_labels(form_key: str | None) -> dict[str, dict[str, str]]:
+    if not form_key:
+        return {}
+    try:
+        schema = current_registry().load(form_key)
+    except FormNotFound:
+        return {}
+    return {name: prop.get("x-label") or {} for name, prop in (schema.get("properties") or {}).items()}
+
+
+@bp.route("/cases/<int:case_id>/records/<int:task_id>")
+@login_required
+def record_detail(case_id: int, task_id: int) -> str:
+    """What one completed task recorded; special-category records only for psychologists."""
+    db = get_db()
+    actor = _actor()
+    case = get_case(db, actor, case_id)
+    task = db.get(HumanTask, task_id)
+    if task is None or task.case_id != case.id or task.state != TaskState.COMPLETED:
+        abort(404)
+    if is_special_category(task) and not may_read_special(actor):
+        record(db, "case.record_refused", actor=actor, case_id=case.id, task_id=task.id)
+        db.commit()
+        abort(403)
+    record(db, "case.record_viewed", actor=actor, case_id=case.id, task_id=task.id)
+    db.commit()
+    task = db.get(HumanTask, task_id)
+    case = get_case(db, actor, case_id)
+    return render_template(
+        "cases/record.html",
+        case=case,
+        task=task,
+        labels=_field_labels(task.form_key),
+        completed_by=_user_names({task.completed_by_id}).get(task.completed_by_id or 0),
+    )
+
+
+@bp.route("/cases/<int:case_id>/instances/<int:instance_id>/diagram")
+@login_required
+def diagram(case_id: int, instance_id: int) -> Response:
+    """The BPMN of the instance's version and each element's state, for the viewer."""
+    db = get_db()
+    case = get_case(db, _actor(), case_id)
+    instance = db.get(ProcessInstance, instance_id)
+    if instance is None or instance.case_id != case.id:
+        abort(404)
+    process_id = request.args.get("process") or instance.process_id
+    xml = process_xml(db, instance, process_id)
+    if xml is None:
+        abort(404)
+    response = jsonify(
+        {
+            "instance_id": instance.id,
+            "process_id": process_id,
+            "version": instance.definition.version,
+            "xml": xml.decode("utf-8"),
+            "states": element_states(db, instance, process_id),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,212 @@
+"""The task page: the form rendered from its JSON Schema, drafts, submission, read-only when done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from engine.accounts.models import User
+from engine.accounts.roles import Role
+from engine.cases.models import Case
+from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.instances.models import Incident, ProcessInstance
+from engine.tasks.models import HumanTask, TaskState
+from engine.tasks.routing import can_work, is_candidate
+from engine.tasks.service import complete_task, get_task, save_draft
+from forms.registry import FormNotFound, current_registry
+from forms.render import Field, add_row, build_fields, parse_form, remove_row
+from forms.validation import validate_data
+from web.db import get_db
+from web.work import bp
+from web.work.helpers import actor, field_error_message, process_names, user_names
+
+EMPTY_FORM: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+def load_schema(form_key: str | None) -> dict[str, Any] | None:
+    if not form_key:
+        return EMPTY_FORM
+    try:
+        return current_registry().load(form_key)
+    except (FormNotFound, ValueError):
+        return None
+
+
+def request_details(session: Session, task: HumanTask, locale: str) -> dict[str, Any] | None:
+    """What a four-eyes approval decides on: the requesting task's submitted answers."""
+    if not task.four_eyes_with:
+        return None
+    scope = HumanTask.case_id == task.case_id if task.case_id else HumanTask.instance_id == task.instance_id
+    requested = session.scalar(
+        select(HumanTask)
+        .where(scope, HumanTask.element_id == task.four_eyes_with, HumanTask.state == TaskState.COMPLETED)
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .limit(1)
+    )
+    if requested is None or not requested.submitted:
+        return None
+    schema = load_schema(requested.form_key)
+    if schema is None:
+        return None
+    names = user_names(session, {requested.completed_by_id})
+    fields = build_fields(schema, requested.submitted, locale)
+    if special_category(requested, actor()):
+        fields = only_priority(fields)
+    return {
+        "task": requested,
+        "fields": fields,
+        "by": names.get(requested.completed_by_id or 0),
+    }
+
+
+def special_category(task: HumanTask, user: User) -> bool:
+    """Psychological work is health data: others see that it exists and its priority, nothing more."""
+    return task.role == Role.PSYCHOLOGIST and not user.has_role(Role.PSYCHOLOGIST)
+
+
+def only_priority(fields: list[Field]) -> list[Field]:
+    return [f for f in fields if "priority" in f.key or f.widget == "date"]
+
+
+def case_summary(session: Session, task: HumanTask) -> tuple[Case | None, bool]:
+    """The task's case, and whether the actor may see its details (record-level access)."""
+    if task.case_id is None:
+        return None, False
+    case = session.get(Case, task.case_id)
+    return case, case is not None and case.can_view(actor())
+
+
+def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], errors: dict[str, str], **extra: Any) -> str:
+    db = get_db()
+    locale = str(get_locale())
+    case, can_view_case = case_summary(db, task)
+    user = actor()
+    instance = db.get(ProcessInstance, task.instance_id)
+    incident = db.scalar(
+        select(Incident)
+        .where(Incident.instance_id == task.instance_id, Incident.resolved_at.is_(None))
+        .order_by(Incident.raised_at.desc())
+        .limit(1)
+    )
+    shown = task.submitted if task.state == TaskState.COMPLETED else data
+    fields = build_fields(schema, shown, locale, errors)
+    paths = _paths(fields)
+    restricted = special_category(task, user)
+    if restricted:
+        fields = only_priority(fields)
+    return render_template(
+        "work/task.html",
+        task=task,
+        fields=fields,
+        form_errors=[message for path, message in errors.items() if path not in paths],
+        editable=task.is_open and can_work(user, task) and not restricted,
+        restricted=restricted,
+        claimable=task.is_open and task.assignee_id is None and is_candidate(user, task),
+        case=case,
+        can_view_case=can_view_case,
+        instance=instance,
+        incident=incident,
+        process_name=process_names(db).get(task.process_id, task.process_id),
+        people=user_names(db, {task.assignee_id, task.completed_by_id, case.case_manager_id if case else None}),
+        request_info=request_details(db, task, locale),
+        **extra,
+    )
+
+
+def _paths(fields: list[Any]) -> set[str]:
+    found: set[str] = set()
+    for f in fields:
+        found.add(f.path)
+        for row in f.rows:
+            found |= _paths(row.fields)
+    return found
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id: int) -> str | Response | tuple[str, int]:
+    db = get_db()
+    user = actor()
+    found = get_task(db, user, task_id)
+    schema = load_schema(found.form_key)
+    if schema is None:
+        return render_template("work/form_missing.html", task=found), 500
+    if request.method == "GET":
+        data = found.draft if found.draft is not None else dict(found.input_data or {})
+        return _render(found, schema, data, {})
+
+    data = parse_form(schema, request.form)
+    if request.form.get("add"):
+        add_row(schema, data, request.form["add"])
+        return _render(found, schema, data, {}, focus=request.form["add"])
+    if request.form.get("remove"):
+        remove_row(schema, data, request.form["remove"])
+        return _render(found, schema, data, {})
+    if request.form.get("action") == "draft":
+        try:
+            save_draft(db, user, task_id, data)
+        except (Conflict, Forbidden):
+            db.rollback()
+            flash(_("The draft could not be saved: the task is no longer open or not yours."), "error")
+            return redirect(url_for("work.task", task_id=task_id))
+        db.commit()
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("work.task", task_id=task_id))
+    return _submit(found, schema, data)
+
+
+def _submit(found: HumanTask, schema: dict[str, Any], data: dict[str, Any]) -> str | Response | tuple[str, int]:
+    db = get_db()
+    task_id = found.id
+    problems = validate_data(schema, data)
+    if problems:
+        errors = {path: field_error_message(problem) for path, problem in problems.items()}
+        return _render(found, schema, data, errors, invalid=True), 422
+    try:
+        result = complete_task(db, actor(), task_id, data)
+    except InvalidInput as error:
+        db.rollback()
+        return _render(found, schema, data, dict(error.fields), invalid=True), 422
+    except Forbidden as error:
+        db.rollback()
+        refusal = (
+            _("Four-eyes rule: you cannot approve what you prepared yourself. Another supervisor must decide.")
+            if "four-eyes" in error.message
+            else _("You cannot complete this task: it is assigned to someone else or meant for another role.")
+        )
+        return _render(found, schema, data, {}, refusal=refusal), 403
+    except Conflict:
+        db.rollback()
+        flash(
+            _("The task cannot be completed: it was already completed, withdrawn, or the process is paused."),
+            "error",
+        )
+        return redirect(url_for("work.task", task_id=task_id))
+    db.commit()
+    if result.incident is not None:
+        if result.task.state == TaskState.COMPLETED:
+            flash(
+                _(
+                    "Your answers were saved, but the process stopped with an error at the next step. "
+                    "Supervisors see it under Processes and will continue it once the cause is fixed."
+                ),
+                "error",
+            )
+        else:
+            flash(
+                _(
+                    "Your answers were kept, but the process stopped with an error. "
+                    "A supervisor has to fix it; then you can submit again."
+                ),
+                "error",
+            )
+        return redirect(url_for("work.task", task_id=task_id))
+    flash(_("Task completed."), "success")
+    return redirect(url_for("work.inbox"))
