@@ -6,15 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import Undefined
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from engine.accounts.models import User
-from engine.accounts.roles import Role
+from engine.accounts.roles import SPECIALIST_ROLES, Role
 from engine.audit.service import record
 from engine.cases.casefile import (
     build_casefile,
@@ -25,6 +26,7 @@ from engine.cases.casefile import (
     process_xml,
 )
 from engine.cases.models import Beneficiary, Case
+from engine.cases.occurrences import OCCURRENCE_PROCESSES, start_occurrence
 from engine.cases.service import (
     BeneficiaryInput,
     find_duplicates,
@@ -33,7 +35,7 @@ from engine.cases.service import (
     start_case,
     visible_cases,
 )
-from engine.errors import InvalidInput
+from engine.errors import Conflict, InvalidInput
 from engine.instances.models import ProcessInstance
 from engine.rights import rights_for
 from engine.spiff.decisions import DecisionError
@@ -206,7 +208,36 @@ def show(case_id: int) -> str:
         diagrams=diagrams,
         names=names,
         special=may_read_special(actor),
+        occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
+        session_roles=sorted(SPECIALIST_ROLES),
     )
+
+
+@bp.route("/cases/<int:case_id>/start", methods=["POST"])
+@roles_required(*SPECIALIST_ROLES, Role.SUPERVISOR)
+def start(case_id: int) -> Response:
+    """Start a session, an aid request, a subsidy application… on the case and open its first task."""
+    db = get_db()
+    actor = _actor()
+    case = get_case(db, actor, case_id)
+    try:
+        outcome = start_occurrence(
+            db, actor, case, request.form.get("process_id", ""), session_role=request.form.get("session_role") or None
+        )
+    except (InvalidInput, Conflict) as error:
+        flash(_("This could not be started: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("cases.show", case_id=case.id))
+    db.commit()
+    if outcome.incident is not None:
+        flash(_("The process stopped on an error; the supervisor can see it in the instance list."), "error")
+        return redirect(url_for("cases.show", case_id=case.id))
+    first = db.scalar(
+        select(HumanTask.id)
+        .where(HumanTask.instance_id == outcome.instance.id, HumanTask.state == TaskState.OPEN)
+        .order_by(HumanTask.id)
+        .limit(1)
+    )
+    return redirect(f"/tasks/{first}" if first else url_for("cases.show", case_id=case.id), 303)
 
 
 def _field_labels(form_key: str | None) -> dict[str, dict[str, str]]:
