@@ -73,9 +73,15 @@ from web.api import cases, definitions, instances, openapi, tasks  # noqa: E402,
 
 def init_app(app: Flask) -> None:
     """Register the API (exempt from CSRF: it takes no cookies) and the profile's token pages."""
+    import os
+
     from web.api import profile_tokens
     from web.extensions import csrf
 
+    # Operators tune the limiter through the environment; tests set the keys on the app directly.
+    for key in ("IPD_API_MAX_AUTH_FAILURES", "IPD_API_AUTH_WINDOW_SECONDS"):
+        if key in os.environ and key not in app.config:
+            app.config[key] = os.environ[key]
     app.register_blueprint(bp)
     csrf.exempt(bp)
     app.register_blueprint(profile_tokens.bp)
