@@ -75,13 +75,17 @@ def init_app(app: Flask) -> None:
     """Register the API (exempt from CSRF: it takes no cookies) and the profile's token pages."""
     import os
 
+    from engine.config import ConfigError
     from web.api import profile_tokens
     from web.extensions import csrf
 
     # Operators tune the limiter through the environment; tests set the keys on the app directly.
-    for key in ("IPD_API_MAX_AUTH_FAILURES", "IPD_API_AUTH_WINDOW_SECONDS"):
+    for key, kind in (("IPD_API_MAX_AUTH_FAILURES", int), ("IPD_API_AUTH_WINDOW_SECONDS", float)):
         if key in os.environ and key not in app.config:
-            app.config[key] = os.environ[key]
+            try:
+                app.config[key] = kind(os.environ[key])
+            except ValueError:
+                raise ConfigError(f"{key} must be a number, got {os.environ[key]!r}") from None
     app.register_blueprint(bp)
     csrf.exempt(bp)
     app.register_blueprint(profile_tokens.bp)
