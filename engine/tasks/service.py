@@ -18,7 +18,7 @@ from engine.instances import service as instances
 from engine.instances.models import Incident, InstanceStatus
 from engine.spiff.runner import StepFailed
 from engine.tasks.models import HumanTask, TaskState
-from engine.tasks.routing import can_work, is_candidate
+from engine.tasks.routing import can_see, can_work, is_candidate
 from forms.registry import FormNotFound, FormRegistry, current_registry
 from forms.validation import validate_data
 
@@ -36,17 +36,6 @@ def get_task(session: Session, actor: User, task_id: int) -> HumanTask:
     if task is None or not can_see(session, actor, task):
         raise NotFound(f"no task {task_id}")
     return task
-
-
-def can_see(session: Session, actor: User, task: HumanTask) -> bool:
-    if task.assignee_id == actor.id or task.completed_by_id == actor.id or is_candidate(actor, task):
-        return True
-    if actor.office_id == task.office_id and actor.has_role(Role.SUPERVISOR):
-        return True
-    if task.case_id is not None:
-        case = session.get(Case, task.case_id)
-        return case is not None and case.can_view(actor)
-    return False
 
 
 def _associate(session: Session, task: HumanTask, user: User) -> None:

@@ -7,10 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.accounts.models import User
-from engine.accounts.roles import Role
-from engine.cases.service import get_case
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput
+from engine.instances.access import get_visible_instance
 from engine.instances.models import Incident, ProcessInstance
 from engine.instances.service import cancel_instance, resume_instance, retry_incident, suspend_instance
 from engine.tasks.models import HumanTask, TaskState
@@ -18,24 +16,6 @@ from web.api import bp, schemas, serialize
 from web.api.auth import current_actor
 from web.api.body import json_body
 from web.db import get_db
-
-
-def _visible_instance(session: Session, actor: User, instance_id: int) -> ProcessInstance:
-    """An instance of a case the actor may see; one without a case for its office's supervisors.
-
-    Administrators, who operate every instance, see every instance.
-    """
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound(f"no process instance {instance_id}")
-    if actor.has_role(Role.ADMIN):
-        return instance
-    if instance.case_id is not None:
-        get_case(session, actor, instance.case_id)
-        return instance
-    if instance.office_id == actor.office_id and actor.has_role(Role.SUPERVISOR, Role.PROCESS_OWNER):
-        return instance
-    raise NotFound(f"no process instance {instance_id}")
 
 
 def _detail(session: Session, instance: ProcessInstance) -> dict[str, Any]:
@@ -53,14 +33,14 @@ def _detail(session: Session, instance: ProcessInstance) -> dict[str, Any]:
 @bp.get("/instances/<id:instance_id>")
 def show_instance(instance_id: int) -> dict[str, Any]:
     db = get_db()
-    return _detail(db, _visible_instance(db, current_actor(), instance_id))
+    return _detail(db, get_visible_instance(db, current_actor(), instance_id))
 
 
 @bp.post("/instances/<id:instance_id>/suspend")
 def suspend(instance_id: int) -> dict[str, Any]:
     body = json_body(schemas.REASON_REQUEST, required=False)
     db, actor = get_db(), current_actor()
-    _visible_instance(db, actor, instance_id)
+    get_visible_instance(db, actor, instance_id)
     instance = suspend_instance(db, actor, instance_id, body.get("reason"))
     db.commit()
     return _detail(db, instance)
@@ -69,7 +49,7 @@ def suspend(instance_id: int) -> dict[str, Any]:
 @bp.post("/instances/<id:instance_id>/resume")
 def resume(instance_id: int) -> dict[str, Any]:
     db, actor = get_db(), current_actor()
-    _visible_instance(db, actor, instance_id)
+    get_visible_instance(db, actor, instance_id)
     outcome = resume_instance(db, actor, instance_id)
     db.commit()
     return _detail(db, outcome.instance)
@@ -79,7 +59,7 @@ def resume(instance_id: int) -> dict[str, Any]:
 def cancel(instance_id: int) -> dict[str, Any]:
     body = json_body(schemas.REASON_REQUEST, required=False)
     db, actor = get_db(), current_actor()
-    _visible_instance(db, actor, instance_id)
+    get_visible_instance(db, actor, instance_id)
     instance = cancel_instance(db, actor, instance_id, body.get("reason") or "")
     db.commit()
     return _detail(db, instance)
@@ -89,7 +69,7 @@ def cancel(instance_id: int) -> dict[str, Any]:
 def retry(instance_id: int) -> dict[str, Any]:
     body = json_body(schemas.RETRY_REQUEST, required=False)
     db, actor = get_db(), current_actor()
-    instance = _visible_instance(db, actor, instance_id)
+    instance = get_visible_instance(db, actor, instance_id)
     incident_id = body.get("incident_id")
     if incident_id is None:
         incident_id = db.scalar(

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
-
 from engine.accounts.models import User
-from engine.accounts.roles import Role
 from engine.cases.casefile import is_special_category, may_read_special
-from engine.cases.models import Case
-from engine.cases.service import visible_cases
 from engine.clock import utcnow
 from engine.tasks.models import HumanTask, TaskState
+from engine.tasks.routing import candidate_clause, visible_tasks
 from engine.tasks.service import assign_task, claim_task, complete_task, get_task, unclaim_task
 from forms.registry import FormDefinitionError, FormNotFound, current_registry
 from web.api import bp, schemas, serialize
@@ -20,27 +16,6 @@ from web.api.auth import current_actor
 from web.api.body import json_body
 from web.api.pagination import bool_arg, choice_arg, int_arg, paginate
 from web.db import get_db
-
-
-def visible_tasks(actor: User) -> Select[Any]:
-    """The tasks ``get_task`` lets ``actor`` see, as one query (mirrors engine.tasks.service.can_see)."""
-    case_ids = visible_cases(actor).with_only_columns(Case.id)
-    seen = [
-        HumanTask.assignee_id == actor.id,
-        HumanTask.completed_by_id == actor.id,
-        HumanTask.case_id.in_(case_ids),
-        _candidate(actor),
-    ]
-    if actor.has_role(Role.SUPERVISOR):
-        seen.append(HumanTask.office_id == actor.office_id)
-    return select(HumanTask).where(or_(*seen))
-
-
-def _candidate(actor: User) -> Any:
-    roles = sorted(str(role) for role in actor.roles)
-    if not actor.active or not roles:
-        return false()
-    return (HumanTask.office_id == actor.office_id) & HumanTask.role.in_(roles)
 
 
 @bp.get("/tasks")
@@ -55,7 +30,7 @@ def list_tasks() -> dict[str, Any]:
         mine = HumanTask.assignee_id == actor.id
         stmt = stmt.where(mine | (HumanTask.completed_by_id == actor.id) if state == "completed" else mine)
     elif assignment == "candidate":
-        stmt = stmt.where(HumanTask.assignee_id.is_(None), _candidate(actor))
+        stmt = stmt.where(HumanTask.assignee_id.is_(None), candidate_clause(actor))
     if case_id is not None:
         stmt = stmt.where(HumanTask.case_id == case_id)
     if overdue is not None:

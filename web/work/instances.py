@@ -13,6 +13,7 @@ from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.instances import service as instances
+from engine.instances.access import get_visible_instance
 from engine.instances.models import ACTIVE_STATUSES, Incident, ProcessInstance
 from engine.tasks.models import HumanTask
 from web.db import get_db
@@ -31,11 +32,7 @@ def _scope(user: User) -> ColumnElement[bool]:
 
 
 def _visible_instance(instance_id: int) -> ProcessInstance:
-    instance = get_db().get(ProcessInstance, instance_id)
-    user = actor()
-    if instance is None or not (user.has_role(Role.ADMIN) or instance.office_id == user.office_id):
-        abort(404)
-    return instance
+    return get_visible_instance(get_db(), actor(), instance_id)
 
 
 @bp.route("/admin/instances")
