@@ -54,6 +54,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # Celery 6 will make this the default; with late acks the task is redelivered anyway.
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "worker_prefetch_multiplier": 1,
+        # Backstops behind the script sandbox's own limits (prefork pool only): a task that still runs
+        # away is killed and its worker replaced, and a worker that grew large is recycled.
+        "task_soft_time_limit": 120,
+        "task_time_limit": 180,
+        "worker_max_memory_per_child": 400_000,
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
