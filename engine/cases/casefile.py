@@ -22,7 +22,9 @@ from engine.accounts.roles import Role
 from engine.cases.models import Case
 from engine.clock import utcnow
 from engine.definitions.models import DeploymentFile
+from engine.definitions.service import spec_bundle
 from engine.instances.models import InstanceState, InstanceStatus, ProcessInstance
+from engine.spiff.runner import called_processes
 from engine.tasks.models import HumanTask, TaskState
 
 SPECIAL_CATEGORY_ROLES = frozenset({Role.PSYCHOLOGIST})
@@ -335,6 +337,27 @@ def element_states(session: Session, instance: ProcessInstance, process_id: str 
         if state == TaskState.OPEN:
             states[element_id] = "current"
         elif state == TaskState.COMPLETED and states.get(element_id) != "current":
+            states[element_id] = "completed"
+    # A call activity is current while the process it calls (or one that calls on) has an open task.
+    bundle = spec_bundle(instance.definition)
+    task_states: dict[str, set[str]] = {}
+    for called_process, state in session.execute(
+        select(HumanTask.process_id, HumanTask.state).where(HumanTask.instance_id == instance.id)
+    ):
+        task_states.setdefault(called_process, set()).add(state)
+
+    def reached(process: str, seen: frozenset[str]) -> set[str]:
+        found = set(task_states.get(process, set()))
+        for nested in called_processes(bundle, process).values():
+            if nested not in seen:
+                found |= reached(nested, seen | {nested})
+        return found
+
+    for element_id, called in called_processes(bundle, process).items():
+        seen_states = reached(called, frozenset({process, called}))
+        if TaskState.OPEN in seen_states:
+            states[element_id] = "current"
+        elif TaskState.COMPLETED in seen_states:
             states[element_id] = "completed"
     return states
 

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as _ManualTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as _UserTaskMixin
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
@@ -328,3 +329,16 @@ def _drop_subprocess(top: BpmnWorkflow, task_id: UUID) -> None:
         return
     for child_id in [tid for tid, sp in top.subprocesses.items() if sp.parent_workflow is subprocess]:
         _drop_subprocess(top, child_id)
+
+
+def called_processes(bundle: SpecBundle, process_id: str) -> dict[str, str]:
+    """Call activities of ``process_id`` in this version: element id → id of the process it calls."""
+    spec = bundle.spec if bundle.spec.name == process_id else bundle.subprocess_specs.get(process_id)
+    if spec is None:
+        return {}
+    calls = {}
+    for task_spec in spec.task_specs.values():
+        called = getattr(task_spec, "spec", None)
+        if isinstance(task_spec, SubWorkflowTask) and isinstance(called, str) and task_spec.bpmn_id:
+            calls[task_spec.bpmn_id] = called
+    return calls

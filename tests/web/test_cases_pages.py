@@ -232,3 +232,37 @@ def test_case_pages_keep_the_strict_csp(client, login, db_session, library, staf
     response = client.get(f"/cases/{case.id}")
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe" not in csp
+
+
+def test_lifecycle_diagram_marks_the_running_call_activity(client, login, db_session, library, staff) -> None:  # type: ignore[no-untyped-def]
+    sw = staff["sw"]
+    case = open_case(db_session, sw, BeneficiaryInput("Olena", "Kovalenko"))
+    instance = start_instance(db_session, sw, "case_lifecycle", case=case).instance
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_register").id, sample("intake/register"))
+    db_session.commit()
+    login(sw)
+    body = client.get(f"/cases/{case.id}/instances/{instance.id}/diagram?process=case_lifecycle").get_json()
+    assert body["states"].get("Call_intake") == "current"
+
+
+def test_a_returned_plan_shows_the_comment_to_the_drafter(client, login, db_session, library, staff) -> None:  # type: ignore[no-untyped-def]
+    sw, sup = staff["sw"], staff["sup"]
+    case = open_case(db_session, sw, BeneficiaryInput("Olena", "Kovalenko"))
+    start_instance(db_session, sw, "ipd_drafting", case=case)
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_draft_plan").id, sample("ipd/plan"))
+    approve = open_task(db_session, case.id, "Task_approve_plan")
+    claim_task(db_session, sup, approve.id)
+    decision = {"ipd_approval_decision": "return", "ipd_approval_comment": "Brakuje terminu rejestracji w PUP."}
+    complete_task(db_session, sup, approve.id, decision)
+    redraft = open_task(db_session, case.id, "Task_draft_plan")
+    db_session.commit()
+    login(sw)
+    text = page(client.get(f"/tasks/{redraft.id}"))
+    assert 'class="card previous-decision"' in text
+    assert "Brakuje terminu rejestracji w PUP." in text and "Zwracam do poprawy" in text
+    complete_task(db_session, sw, redraft.id, sample("ipd/plan"))
+    approve = open_task(db_session, case.id, "Task_approve_plan")
+    db_session.commit()
+    client.post("/logout")
+    login(staff["sup2"])
+    assert "previous-decision" not in page(client.get(f"/tasks/{approve.id}"))

@@ -253,3 +253,16 @@ def test_psychological_answers_are_for_psychologists_only(client, login, db_sess
     client.post("/logout")
     login(people["psy"])
     assert "nightmares since the journey" in text(client.get(f"/tasks/{psy.id}"))
+
+
+def test_approvals_show_the_remaining_subsidy_budget_per_locale(client, login, people, monkeypatch):
+    monkeypatch.setenv("IPD_SUBSIDY_BUDGET_LUB", "54321.50")
+    login(people["sup"])
+    page = text(client.get("/approvals"))
+    budget = page[page.index('class="card subsidy-budget"') :]
+    assert "Pozostało" in budget
+    assert re.search(r'class="budget-remaining"><strong>54\s321,50 PLN</strong>', budget)
+    assert re.search(r'class="budget-paid">0,00 PLN', budget)
+    client.post("/language", data={"locale": "en", "next": "/approvals"})
+    english = text(client.get("/approvals"))
+    assert "Remaining" in english and "54,321.50 PLN" in english

@@ -6,6 +6,7 @@ from flask import render_template
 from flask_babel import get_locale
 
 from engine.accounts.roles import Role
+from engine.reports import subsidy_spend
 from engine.tasks.queries import approval_tasks
 from forms.render import build_fields
 from web.db import get_db
@@ -31,9 +32,11 @@ def approvals() -> str:
                 "prefill": build_fields(schema, task.input_data, locale) if schema and task.input_data else [],
             }
         )
+    (budget,) = subsidy_spend(db, actor().office_id)
     return render_template(
         "work/approvals.html",
         items=items,
+        budget=budget,
         process_names=process_names(db),
         people=user_names(db, {t.assignee_id for t in tasks}),
         case_labels=case_labels(db, {t.case_id for t in tasks}),

@@ -28,6 +28,8 @@ from web.work import bp
 from web.work.helpers import actor, field_error_message, process_names, user_names
 
 EMPTY_FORM: dict[str, Any] = {"type": "object", "properties": {}}
+#: The choice of an approval form (``ipd_approval_decision``, ``closure_decision``) that sends a request back.
+RETURNED = "return"
 
 
 def load_schema(form_key: str | None) -> dict[str, Any] | None:
@@ -63,6 +65,34 @@ def request_details(session: Session, task: HumanTask, locale: str) -> dict[str,
         "task": requested,
         "fields": fields,
         "by": names.get(requested.completed_by_id or 0),
+    }
+
+
+def previous_decision(session: Session, task: HumanTask, locale: str) -> dict[str, Any] | None:
+    """When ``task`` comes back because a four-eyes approval returned it: that decision and its comment."""
+    if task.state != TaskState.OPEN:
+        return None
+    decided = session.scalar(
+        select(HumanTask)
+        .where(
+            HumanTask.instance_id == task.instance_id,
+            HumanTask.four_eyes_with == task.element_id,
+            HumanTask.state == TaskState.COMPLETED,
+            HumanTask.completed_at <= task.created_at,
+        )
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .limit(1)
+    )
+    # Only a decision that sent the request back (an annex after an approval starts afresh).
+    if decided is None or not decided.submitted or RETURNED not in decided.submitted.values():
+        return None
+    schema = load_schema(decided.form_key)
+    if schema is None:
+        return None
+    return {
+        "task": decided,
+        "fields": build_fields(schema, decided.submitted, locale),
+        "by": user_names(session, {decided.completed_by_id}).get(decided.completed_by_id or 0),
     }
 
 
@@ -116,6 +146,7 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         process_name=process_names(db).get(task.process_id, task.process_id),
         people=user_names(db, {task.assignee_id, task.completed_by_id, case.case_manager_id if case else None}),
         request_info=request_details(db, task, locale),
+        decision_info=previous_decision(db, task, locale),
         **extra,
     )
 

@@ -22,14 +22,16 @@
     var pattern = rowPattern(group);
     var swap = function (value) { return value.replace(pattern, "$1" + index); };
     row.setAttribute("data-row", swap(row.getAttribute("data-row")));
-    row.querySelectorAll("[name], [id], [for], [aria-describedby], [data-row], button[value]").forEach(function (el) {
-      ["name", "id", "for", "data-row"].forEach(function (attr) {
+    var selector = "[name], [id], [for], [aria-describedby], [data-row], [data-repeat], [data-add-row], button[value]";
+    row.querySelectorAll(selector).forEach(function (el) {
+      // Groups nested in the row carry the row's path in their own names: move them along.
+      ["name", "id", "for", "data-row", "data-repeat", "data-add-row"].forEach(function (attr) {
         if (el.hasAttribute(attr)) { el.setAttribute(attr, swap(el.getAttribute(attr))); }
       });
       if (el.hasAttribute("aria-describedby")) {
         el.setAttribute("aria-describedby", el.getAttribute("aria-describedby").split(" ").map(swap).join(" "));
       }
-      if (el.tagName === "BUTTON" && el.name === "remove") { el.value = swap(el.value); }
+      if (el.tagName === "BUTTON" && (el.name === "remove" || el.name === "add")) { el.value = swap(el.value); }
     });
   }
 
