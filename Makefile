@@ -27,6 +27,11 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets/diagram-js.css \
 	  node_modules/bpmn-js/dist/assets/bpmn-js.css node_modules/bpmn-js/LICENSE $(VENDOR)/bpmn-js/
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js/
+	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/bpmn-js/
+	cp -r node_modules/bpmn-js/dist/assets/bpmn-font $(VENDOR)/bpmn-js/
+	mkdir -p $(VENDOR)/dmn-js
+	cp node_modules/dmn-js/dist/dmn-modeler.production.min.js node_modules/dmn-js/dist/assets/*.css node_modules/dmn-js/LICENSE $(VENDOR)/dmn-js/
+	cp -r node_modules/dmn-js/dist/assets/dmn-font $(VENDOR)/dmn-js/
 	touch $@
 
 assets: $(VENDOR)/.installed

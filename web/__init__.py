@@ -69,6 +69,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(cases_bp)
 
+    from web.studio import bp as studio_bp
+
+    app.register_blueprint(studio_bp)
+
     # -- background jobs and health (web/celery_app.py, web/health.py) --
     from web.celery_app import celery_init_app
     from web.health import bp as health_bp

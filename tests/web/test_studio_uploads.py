@@ -1,0 +1,121 @@
+"""Hostile uploads on the studio's process list: each refused with its finding, nothing deployed."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
+
+from engine.definitions.models import Deployment, ProcessDefinition
+from tests import factories
+from tests.conftest import create_test_app
+from tests.web.test_cases_pages import library  # noqa: F401 - fixture
+
+HOUSING = (Path(__file__).resolve().parents[2] / "processes" / "housing_subsidy.bpmn").read_bytes()
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol3;</bpmn:definitions>"""
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&secret;</bpmn:definitions>"""
+IMPORTS_OS = HOUSING.replace(b"<bpmn:script>", b"<bpmn:script>import os\n", 1)
+HUGE = (
+    b'<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+    + (b"<!-- " + b"x" * (50 * 1024 * 1024) + b" -->")
+    + b"</bpmn:definitions>"
+)
+
+pytestmark = pytest.mark.usefixtures("library")
+
+
+@pytest.fixture
+def owner(make_user):  # type: ignore[no-untyped-def]
+    return make_user("process_owner", username="owner")
+
+
+def upload(client, name: str, content: bytes):  # type: ignore[no-untyped-def]
+    """POST one file; the body is built in memory (the test client would spool a big one to an unclosed file)."""
+    stream, length, boundary = stream_encode_multipart(
+        {"files": FileStorage(io.BytesIO(content), filename=name, name="files")}, use_tempfile=False
+    )
+    return client.post(
+        "/studio/upload",
+        input_stream=stream,
+        content_length=length,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def _counts(db_session):  # type: ignore[no-untyped-def]
+    return (
+        db_session.scalar(select(func.count()).select_from(ProcessDefinition)),
+        db_session.scalar(select(func.count()).select_from(Deployment)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("notes.bpmn", b"this is not XML at all", "xml.not_well_formed"),
+        ("bomb.bpmn", BOMB, "xml.doctype_forbidden"),
+        ("external.dmn", EXTERNAL, "xml.doctype_forbidden"),
+        ("housing_subsidy.bpmn", IMPORTS_OS, "script.invalid"),
+        ("huge.bpmn", HUGE, "xml.too_large"),
+    ],
+    ids=["not-xml", "entity-bomb", "external-entity", "imports-os", "50-mb"],
+)
+def test_hostile_upload_is_refused_and_changes_nothing(client, login, db_session, owner, name, content, code) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    before = _counts(db_session)
+    login(owner)
+    response = upload(client, name, content)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'data-code="{code}"' in page
+    assert "flash-error" in page
+    assert _counts(db_session) == before
+
+
+def test_upload_beyond_the_request_limit_gets_a_message(app, client, login, db_session, owner) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    app.config["MAX_CONTENT_LENGTH"] = 100 * 1024  # small bodies stay in memory in the test client
+    login(owner)
+    response = upload(client, "big.bpmn", b"x" * (200 * 1024))
+    assert response.status_code == 422
+    assert "flash-error" in response.get_data(as_text=True)
+
+
+def test_wrong_suffix_and_a_good_upload(client, login, db_session, owner) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    login(owner)
+    refused = upload(client, "housing.exe", HOUSING)
+    assert refused.status_code == 422
+    renamed = HOUSING.replace('name="Potwierdź wypłatę"'.encode(), 'name="Potwierdź wypłatę teraz"'.encode())
+    response = upload(client, "housing_subsidy.bpmn", renamed)
+    assert response.status_code == 303
+    versions = db_session.scalars(
+        select(ProcessDefinition.version).where(ProcessDefinition.process_id == "housing_subsidy")
+    ).all()
+    assert sorted(versions) == [1, 2]
+    assert (
+        db_session.scalar(select(func.count()).select_from(ProcessDefinition).where(ProcessDefinition.version == 2))
+        == 1
+    )
+
+
+def test_body_over_the_limit_with_csrf_on_gets_the_list_page(settings, connection, owner) -> None:  # type: ignore[no-untyped-def]
+    app = create_test_app(settings, WTF_CSRF_ENABLED=True, MAX_CONTENT_LENGTH=100 * 1024)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert token is not None
+    response = client.post(
+        "/login", data={"username": owner.username, "password": factories.PASSWORD, "csrf_token": token.group(1)}
+    )
+    assert response.status_code == 302
+    response = upload(client, "big.bpmn", b"x" * (200 * 1024))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "flash-error" in page and 'action="/studio/upload"' in page
