@@ -58,10 +58,12 @@ class SubsidySpend:
     paid: Decimal
     payments: int
     approved_subsidies: int
+    # Approved months not paid yet: the budget is committed to them already.
+    reserved: Decimal = Decimal("0.00")
 
     @property
     def remaining(self) -> Decimal:
-        return self.budget - self.paid
+        return self.budget - self.paid - self.reserved
 
 
 def _offices(session: Session, office_id: int | None) -> list[Office]:
@@ -157,6 +159,7 @@ def subsidy_spend(
             payments[office] = payments.get(office, 0) + 1
         elif data.get("subsidy_decision") == "approve":
             approved[office] = approved.get(office, 0) + 1
+    reserved = _reserved(session, [o.id for o in offices])
     return [
         SubsidySpend(
             office_id=o.id,
@@ -165,6 +168,29 @@ def subsidy_spend(
             paid=paid.get(o.id, Decimal(0)).quantize(Decimal("0.01")),
             payments=payments.get(o.id, 0),
             approved_subsidies=approved.get(o.id, 0),
+            reserved=reserved.get(o.id, Decimal(0)).quantize(Decimal("0.01")),
         )
         for o in offices
     ]
+
+
+def _reserved(session: Session, office_ids: list[int]) -> dict[int, Decimal]:
+    """Per office: what running, approved subsidies will still pay (approved total minus paid so far)."""
+    from engine.instances.models import ACTIVE_STATUSES, ProcessInstance
+    from engine.instances.service import load_runner
+
+    found: dict[int, Decimal] = {}
+    running = session.scalars(
+        select(ProcessInstance).where(
+            ProcessInstance.process_id == "housing_subsidy",
+            ProcessInstance.status.in_(ACTIVE_STATUSES),
+            ProcessInstance.office_id.in_(office_ids),
+        )
+    )
+    for instance in running:
+        data = load_runner(session, instance).data
+        if data.get("subsidy_status") != "approved" or instance.office_id is None:
+            continue
+        outstanding = _amount(data.get("subsidy_approved_total")) - _amount(data.get("subsidy_paid_total"))
+        found[instance.office_id] = found.get(instance.office_id, Decimal(0)) + max(outstanding, Decimal(0))
+    return found

@@ -108,6 +108,7 @@ def test_subsidy_spend_against_budget(db_session, library, staff, monkeypatch) -
         1,
         1,
     )
-    assert lub.remaining == Decimal("8800.00")
+    assert lub.reserved == Decimal("2400.00")  # two approved months still to pay
+    assert lub.remaining == Decimal("6400.00")
     assert by_office["WAW"].paid == Decimal("0.00") and by_office["WAW"].budget == DEFAULT_SUBSIDY_BUDGET
     assert [row.office_code for row in subsidy_spend(db_session, sw.office_id)] == ["LUB"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from engine.cases.service import BeneficiaryInput, open_case
@@ -61,12 +60,6 @@ def test_other_offices_cannot_start_work(client, login, db_session, library, sta
     assert client.post(f"/cases/{case.id}/start", data={"process_id": "referral"}).status_code in (403, 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.reports.subsidy_spend counts only confirmed payments: an approved subsidy's "
-    "subsidy_approved_total is not reserved, so the remaining budget on /approvals and the "
-    "subsidy_budget_remaining handed to the next application overstate what is left",
-)
 def test_an_approved_subsidy_reserves_its_total_in_the_remaining_budget(
     client,
     login,
