@@ -138,13 +138,21 @@ def advance(
     except StepFailed as failure:
         runner = InstanceRunner.load(checkpoint, spec_bundle(instance.definition))
         incident = raise_incident(session, instance, failure, kind=incident_kind)
+    new_tasks = _settle(session, actor, instance, runner, succeeded=incident is None)
+    return StepOutcome(instance=instance, incident=incident, new_task_ids=[t.id for t in new_tasks])
+
+
+def _settle(
+    session: Session, actor: User | None, instance: ProcessInstance, runner: InstanceRunner, *, succeeded: bool
+) -> list[Any]:
+    """Save the state, bring tasks and timers in line, and apply what a successful step leads to."""
     _save(session, instance, runner)
     new_tasks = projection.sync(session, instance, runner)
     projection.sync_timers(session, instance, runner)
-    finished = incident is None and runner.is_finished()
+    finished = succeeded and runner.is_finished()
     if finished:
         _finish(session, actor, instance)
-    if incident is None:
+    if succeeded:
         lifecycle.after_step(session, instance, runner.data, finished)
     session.flush()
     instance.has_open_incident = (
@@ -153,7 +161,7 @@ def advance(
         )
         is not None
     )
-    return StepOutcome(instance=instance, incident=incident, new_task_ids=[t.id for t in new_tasks])
+    return new_tasks
 
 
 def _finish(session: Session, actor: User | None, instance: ProcessInstance) -> None:
@@ -319,13 +327,7 @@ def retry_incident(session: Session, actor: User, incident_id: int) -> StepOutco
         )
         return StepOutcome(instance=instance, incident=incident)
     _resolve_incidents(session, actor, instance, "retried")
-    _save(session, instance, runner)
-    new_tasks = projection.sync(session, instance, runner)
-    projection.sync_timers(session, instance, runner)
-    finished = runner.is_finished()
-    if finished:
-        _finish(session, actor, instance)
-    lifecycle.after_step(session, instance, runner.data, finished)
+    new_tasks = _settle(session, actor, instance, runner, succeeded=True)
     return StepOutcome(instance=instance, new_task_ids=[t.id for t in new_tasks])
 
 
