@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +38,19 @@ DEMO_NAMES = {
         Role.PROCESS_OWNER: "Krzysztof Michalski",
         Role.ADMIN: "Magdalena Król",
     },
+}
+
+
+SAMPLE_PEOPLE = {
+    "LUB": (
+        ("Olena", "Kovalenko", "Олена Коваленко", date(1988, 4, 12), "UKR"),
+        ("Ahmad", "Al-Hassan", "أحمد الحسن", date(1979, 11, 3), "SYR"),
+        ("Aliaksandra", "Shumskaya", "Аляксандра Шумская", date(1995, 7, 21), "BLR"),
+    ),
+    "WAW": (
+        ("Farida", "Rahimi", "فریده رحیمی", date(1991, 2, 9), "AFG"),
+        ("Ruslan", "Tsarni", "Руслан Царни", date(1983, 9, 30), "RUS"),
+    ),
 }
 
 
@@ -80,3 +94,36 @@ def seed_demo(session: Session, reset_passwords: bool = False) -> list[DemoLogin
                 password = None
             logins.append(DemoLogin(username, code, role.value, password))
     return logins
+
+
+def seed_sample_cases(session: Session) -> list[str]:
+    """Open a few sample cases per demo office and start their lifecycle (when the library is deployed).
+
+    Offices that already have cases are left alone; returns the numbers of the cases opened.
+    """
+    from engine.cases.models import Case
+    from engine.cases.service import CASE_PROCESS, BeneficiaryInput, open_case, start_case
+    from engine.definitions.models import ProcessDefinition
+
+    if session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_id == CASE_PROCESS)) is None:
+        return []
+    opened = []
+    for code, people in SAMPLE_PEOPLE.items():
+        office = session.scalar(select(Office).where(Office.code == code))
+        if office is None or session.scalar(select(Case.id).where(Case.office_id == office.id).limit(1)):
+            continue
+        worker = session.scalar(select(User).where(User.username == demo_username(code, Role.SOCIAL_WORKER)))
+        if worker is None:
+            continue
+        for given, family, original, born, citizenship in people:
+            person = BeneficiaryInput(
+                given_names_latin=given,
+                family_name_latin=family,
+                names_original=original,
+                date_of_birth=born,
+                citizenship=citizenship,
+            )
+            case = open_case(session, worker, person)
+            start_case(session, worker, case, person)
+            opened.append(case.number)
+    return opened

@@ -109,3 +109,29 @@ def test_demo_is_idempotent_and_prints_logins(app, client, db_session):
     assert len(db_session.scalars(select(User)).all()) == 14
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302
+
+
+def test_demo_opens_sample_cases_once_the_library_is_deployed(app, db_session):
+    from pathlib import Path
+
+    from engine.cases.models import Case
+    from engine.definitions.service import deploy, read_directory
+    from engine.tasks.models import HumanTask, TaskState
+
+    runner = app.test_cli_runner()
+    assert "Sample cases" not in runner.invoke(args=["demo"]).output  # nothing deployed: no cases
+    deploy(db_session, None, read_directory(Path(__file__).resolve().parents[2] / "processes"))
+    db_session.commit()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Sample cases opened" in result.output
+    cases = db_session.scalars(select(Case)).all()
+    assert len(cases) == 5
+    worker = db_session.scalar(select(User).where(User.username == demo_username("LUB", Role.SOCIAL_WORKER)))
+    waiting = db_session.scalars(
+        select(HumanTask).where(HumanTask.assignee_id == worker.id, HumanTask.state == TaskState.OPEN)
+    ).all()
+    assert len(waiting) == 3
+    again = runner.invoke(args=["demo"])
+    assert "Sample cases" not in again.output
+    assert len(db_session.scalars(select(Case)).all()) == 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from engine.demo import seed_demo
+from engine.demo import seed_demo, seed_sample_cases
 from web.commands._common import command_unit
 
 
@@ -16,8 +16,11 @@ def register(app: Flask) -> None:
         """Create demo offices LUB and WAW with one user per role (safe to run again)."""
         with command_unit() as session:
             logins = seed_demo(session, reset_passwords=reset_passwords)
+            cases = seed_sample_cases(session)
         click.echo("Demo logins (passwords are shown only when they are set):")
         click.echo(f"  {'user name':<28} {'office':<6} {'role':<18} password")
         for login in logins:
             shown = login.password or "(unchanged; ipd demo --reset-passwords sets new ones)"
             click.echo(f"  {login.username:<28} {login.office:<6} {login.role:<18} {shown}")
+        if cases:
+            click.echo(f"Sample cases opened, each waiting at its intake: {', '.join(cases)}")
