@@ -53,35 +53,9 @@
   }
 
   function showReport(report) {
-    var section = root.querySelector("[data-report]");
-    var list = root.querySelector("[data-findings]");
-    list.textContent = "";
-    section.hidden = false;
-    section.setAttribute("data-ok", report.ok ? "true" : "false");
-    root.querySelector("[data-report-summary]").textContent = report.ok ? t("valid") : t("invalid");
-    (report.findings || []).forEach(function (finding) {
-      var item = document.createElement("li");
-      item.className = "studio-finding studio-finding-" + finding.severity;
-      item.setAttribute("data-code", finding.code);
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "studio-finding-button";
-      var tag = document.createElement("span");
-      tag.className = "tag" + (finding.severity === "error" ? " tag-danger" : "");
-      tag.textContent = t(finding.severity);
-      button.appendChild(tag);
-      button.appendChild(document.createTextNode(" " + finding.code + " · " + (finding.file || "–") +
-        (finding.line ? ", " + t("line") + " " + finding.line : "") + (finding.element_id ? " · " + finding.element_id : "")));
-      var message = document.createElement("div");
-      message.textContent = finding.message;
-      button.appendChild(message);
-      if (finding.element_id && finding.file === report.file) {
-        button.addEventListener("click", function () { openElement(finding.element_id); });
-      } else {
-        button.disabled = true;
-      }
-      item.appendChild(button);
-      list.appendChild(item);
+    window.StudioFindings.show(root, report, t, function (finding, button) {
+      button.addEventListener("click", function () { openElement(finding.element_id); });
+      return true;
     });
   }
 

@@ -291,48 +291,23 @@
   // Validation findings and deployment.
 
   function showReport(report) {
-    var section = root.querySelector("[data-report]");
-    var list = root.querySelector("[data-findings]");
     var canvas = modeler.get("canvas");
     registry.forEach(function (el) { canvas.removeMarker(el.id, "studio-has-finding"); });
-    list.textContent = "";
-    section.hidden = false;
-    root.querySelector("[data-report-summary]").textContent = report.ok ? t("valid") : t("invalid");
-    section.setAttribute("data-ok", report.ok ? "true" : "false");
-    (report.findings || []).forEach(function (finding) {
-      var item = document.createElement("li");
-      item.className = "studio-finding studio-finding-" + finding.severity;
-      item.setAttribute("data-code", finding.code);
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "studio-finding-button";
-      var tag = document.createElement("span");
-      tag.className = "tag" + (finding.severity === "error" ? " tag-danger" : "");
-      tag.textContent = t(finding.severity);
-      button.appendChild(tag);
-      var where = " " + finding.code + " · " + (finding.file || "–") + (finding.line ? ", " + t("line") + " " + finding.line : "") +
-        (finding.element_id ? " · " + finding.element_id : "");
-      button.appendChild(document.createTextNode(where));
-      var message = document.createElement("div");
-      message.textContent = finding.message;
-      button.appendChild(message);
-      var element = finding.element_id && finding.file === report.file ? registry.get(finding.element_id) : null;
-      if (element) {
-        button.setAttribute("data-element-id", finding.element_id);
-        canvas.addMarker(element.id, "studio-has-finding");
-        button.addEventListener("click", function () {
-          var current = registry.get(finding.element_id);
-          if (!current) { return; }
-          modeler.get("selection").select(current);
-          if (typeof canvas.scrollToElement === "function") { canvas.scrollToElement(current); }
-        });
-      } else {
-        button.disabled = true;
-      }
-      item.appendChild(button);
-      list.appendChild(item);
+    window.StudioFindings.show(root, report, t, function (finding, button) {
+      var element = registry.get(finding.element_id);
+      if (!element) { return false; }
+      button.setAttribute("data-element-id", finding.element_id);
+      canvas.addMarker(element.id, "studio-has-finding");
+      button.addEventListener("click", function () {
+        var current = registry.get(finding.element_id);
+        if (!current) { return; }
+        modeler.get("selection").select(current);
+        if (typeof canvas.scrollToElement === "function") { canvas.scrollToElement(current); }
+      });
+      return true;
     });
   }
+
 
   function validateDiagram() {
     status(t("validating"));
