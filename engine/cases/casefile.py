@@ -1,16 +1,13 @@
-"""The case file as specialists read it, gathered from submitted task data and instance data.
+"""The case file as specialists read it: each area's records, the open work and the running processes.
 
-Nothing here is stored twice: registration, legal status, consent, diagnoses, the plan, sessions,
-subsidies and material aid are read back from what the lifecycle tasks submitted (``HumanTask.submitted``)
-and, for values computed inside a process (a subsidy's monthly amount), from the instance's data.
-Special-category data (the psychologist's diagnosis and session notes) is withheld from anyone who is
-not a psychologist: they learn that it exists and its priority, nothing more.
+Each area reads its own part (``engine.<area>.read.for_casefile``); this module puts the parts together and
+keeps what belongs to the case as a whole (open tasks, running processes, their diagrams).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +17,6 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.cases.models import Case
-from engine.clock import utcnow
 from engine.definitions.models import DeploymentFile
 from engine.definitions.service import spec_bundle
 from engine.instances.models import InstanceState, InstanceStatus, ProcessInstance
@@ -28,7 +24,6 @@ from engine.spiff.runner import called_processes
 from engine.tasks.models import HumanTask, TaskState
 
 SPECIAL_CATEGORY_ROLES = frozenset({Role.PSYCHOLOGIST})
-DIAGNOSIS_AREAS = ("legal", "psychological", "social", "vocational")
 
 
 def is_special_category(task: HumanTask) -> bool:
@@ -48,98 +43,14 @@ def money(value: Any) -> Decimal | None:
 
 
 @dataclass
-class Diagnosis:
-    area: str
-    task_id: int
-    state: str
-    priority: str | None
-    completed_at: Any
-    completed_by_id: int | None
-    details: dict[str, Any] | None  # None when withheld
-    restricted: bool
+class CaseTasks:
+    """The case's tasks and instances, read once for every area's reader."""
+
+    tasks: list[HumanTask]
+    instances: list[ProcessInstance]
 
 
-@dataclass
-class Plan:
-    status: str  # draft / awaiting_approval / returned / approved / signed
-    goals: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
-    obligations_beneficiary: list[str]
-    obligations_organisation: list[str]
-    approval_history: list[dict[str, Any]]
-    signed_on: str | None
-    goal_ratings: dict[str, str]
-
-
-@dataclass
-class SessionRecord:
-    task_id: int
-    role: str | None
-    session_date: str | None
-    status: str | None
-    duration_minutes: int | None
-    details: dict[str, Any] | None
-    restricted: bool
-
-
-@dataclass
-class Subsidy:
-    instance_id: int
-    status: str
-    rent: Decimal | None
-    months_requested: int | None
-    monthly_amount: Decimal | None
-    approved_months: int | None
-    payments: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def paid_total(self) -> Decimal:
-        return sum((money(p.get("payment_amount")) or Decimal(0) for p in self.payments), Decimal(0))
-
-
-@dataclass
-class AidItem:
-    instance_id: int
-    category: str | None
-    amount: Decimal | None
-    description: str | None
-    status: str
-    purchase: dict[str, Any] | None
-
-
-@dataclass
-class CaseFile:
-    case: Case
-    registration: dict[str, Any]
-    legal: dict[str, Any]
-    legal_status: str | None
-    diagnoses: list[Diagnosis]
-    plan: Plan | None
-    sessions: list[SessionRecord]
-    subsidies: list[Subsidy]
-    material_aid: list[AidItem]
-    open_tasks: list[HumanTask]
-    running_instances: list[ProcessInstance]
-    intake_outcome: dict[str, Any]
-
-    @property
-    def household(self) -> list[dict[str, Any]]:
-        return list(self.registration.get("household_members") or [])
-
-    @property
-    def flags(self) -> list[str]:
-        return list(self.registration.get("flags") or self.case.beneficiary.profile.get("flags") or [])
-
-    @property
-    def consents(self) -> list[dict[str, Any]]:
-        return list(self.legal.get("consents") or [])
-
-    @property
-    def documents(self) -> list[dict[str, Any]]:
-        return list(self.legal.get("documents") or [])
-
-
-def _latest(tasks: list[HumanTask], element_id: str) -> HumanTask | None:
+def latest_completed(tasks: list[HumanTask], element_id: str) -> HumanTask | None:
     done = [t for t in tasks if t.element_id == element_id and t.state == TaskState.COMPLETED and t.submitted]
     return done[-1] if done else None
 
@@ -153,174 +64,70 @@ def instance_data(session: Session, instance: ProcessInstance) -> dict[str, Any]
     return load_runner(session, instance).data
 
 
-def _plan(tasks: list[HumanTask]) -> Plan | None:
-    draft = _latest(tasks, "Task_draft_plan")
-    if draft is None:
-        return None
-    data = draft.submitted or {}
-    approvals = [
-        t for t in tasks if t.element_id == "Task_approve_plan" and t.state == TaskState.COMPLETED and t.submitted
-    ]
-    history = [
-        {
-            "decision": (t.submitted or {}).get("ipd_approval_decision"),
-            "comment": (t.submitted or {}).get("ipd_approval_comment"),
-            "at": t.completed_at,
-            "by_id": t.completed_by_id,
-        }
-        for t in approvals
-    ]
-    sign = _latest(tasks, "Task_sign_plan")
-    awaiting = any(t.element_id == "Task_approve_plan" and t.state == TaskState.OPEN for t in tasks)
-    status = "draft"
-    last_approval = approvals[-1] if approvals else None
-    if awaiting:
-        status = "awaiting_approval"
-    elif last_approval is not None and last_approval.completed_at and last_approval.id > draft.id:
-        status = "approved" if history[-1]["decision"] == "approve" else "returned"
-    if status == "approved" and sign is not None and (sign.submitted or {}).get("ipd_signature_status") == "signed":
-        status = "signed"
-    review = _latest(tasks, "Task_review_plan")
-    ratings = {
-        str(r.get("goal_id")): str(r.get("rating"))
-        for r in ((review.submitted or {}).get("review_goal_ratings") or [] if review else [])
-    }
-    today = utcnow().date().isoformat()
-    actions = []
-    for action in data.get("ipd_actions") or []:
-        deadline = action.get("deadline")
-        actions.append({**action, "status": "deadline_passed" if deadline and deadline < today else "planned"})
-    goals = [{**g, "status": ratings.get(str(g.get("goal_id")), "not_reviewed")} for g in data.get("ipd_goals") or []]
-    return Plan(
-        status=status,
-        goals=goals,
-        actions=actions,
-        obligations_beneficiary=list(data.get("ipd_obligations_beneficiary") or []),
-        obligations_organisation=list(data.get("ipd_obligations_organisation") or []),
-        approval_history=history,
-        signed_on=(sign.submitted or {}).get("ipd_signed_on") if sign else None,
-        goal_ratings=ratings,
-    )
+@dataclass
+class CaseFile:
+    case: Case
+    person: Any  # engine.people.read
+    assessments: Any  # engine.assessments.read
+    plan: Any  # engine.plans.read
+    delivery: Any  # engine.delivery.read
+    subsidies: Any  # engine.subsidies.read
+    aid: Any  # engine.aid.read
+    open_tasks: list[HumanTask]
+    running_instances: list[ProcessInstance]
+
+    def user_ids(self) -> set[int]:
+        """Everyone the file names (who recorded, decided, is assigned), to look their names up at once."""
+        found: set[int] = set()
+        _collect_user_ids(self, found, depth=0)
+        return found
+
+
+def _collect_user_ids(value: Any, found: set[int], depth: int) -> None:
+    if depth > 6:
+        return
+    if is_dataclass(value) and not isinstance(value, type):
+        for item in fields(value):
+            inner = getattr(value, item.name)
+            if item.name.endswith(("by_id", "assignee_id", "manager_id")) and isinstance(inner, int):
+                found.add(inner)
+            elif isinstance(inner, (list, tuple, dict)) or is_dataclass(inner):
+                _collect_user_ids(inner, found, depth + 1)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(key, str) and key.endswith("by_id") and isinstance(inner, int):
+                found.add(inner)
+            elif isinstance(inner, (list, tuple, dict)) or is_dataclass(inner):
+                _collect_user_ids(inner, found, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for inner in value:
+            _collect_user_ids(inner, found, depth + 1)
 
 
 def build_casefile(session: Session, actor: User, case: Case) -> CaseFile:
     """Gather the case file of ``case`` for ``actor`` (who must be allowed to view the case)."""
+    from engine.aid import read as aid
+    from engine.assessments import read as assessments
+    from engine.delivery import read as delivery
+    from engine.people import read as people
+    from engine.plans import read as plans
+    from engine.subsidies import read as subsidies
+
     tasks = list(session.scalars(select(HumanTask).where(HumanTask.case_id == case.id).order_by(HumanTask.id)))
     instances = list(
         session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case.id).order_by(ProcessInstance.id))
     )
-    special = may_read_special(actor)
-    register = _latest(tasks, "Task_register")
-    legal = _latest(tasks, "Task_legal_status")
-
-    diagnoses = []
-    for task in tasks:
-        if not task.element_id.startswith("Task_diagnose_") or task.state == TaskState.CANCELLED:
-            continue
-        area = task.element_id.removeprefix("Task_diagnose_")
-        submitted = task.submitted or {}
-        restricted = is_special_category(task) and not special
-        diagnoses.append(
-            Diagnosis(
-                area=area,
-                task_id=task.id,
-                state=task.state,
-                priority=submitted.get(f"{area}_priority"),
-                completed_at=task.completed_at,
-                completed_by_id=task.completed_by_id,
-                details=None if restricted or not task.submitted else dict(submitted),
-                restricted=restricted,
-            )
-        )
-
-    sessions = []
-    for task in tasks:
-        if task.process_id != "service_session" or task.state != TaskState.COMPLETED or not task.submitted:
-            continue
-        restricted = is_special_category(task) and not special
-        sessions.append(
-            SessionRecord(
-                task_id=task.id,
-                role=task.role,
-                session_date=task.submitted.get("session_date"),
-                status=task.submitted.get("session_status"),
-                duration_minutes=task.submitted.get("session_duration_minutes"),
-                details=None if restricted else dict(task.submitted),
-                restricted=restricted,
-            )
-        )
-
-    by_instance: dict[int, list[HumanTask]] = {}
-    for task in tasks:
-        by_instance.setdefault(task.instance_id, []).append(task)
-    subsidies, aid = [], []
-    intake_outcome: dict[str, Any] = {}
-    for instance in instances:
-        own = by_instance.get(instance.id, [])
-        if instance.process_id == "housing_subsidy":
-            subsidies.append(_subsidy(session, instance, own))
-        elif instance.process_id == "material_aid":
-            aid.append(_aid(instance, own))
-        elif instance.process_id in ("intake", "case_lifecycle") and legal is not None:
-            data = instance_data(session, instance)
-            intake_outcome = {k: data.get(k) for k in ("intake_outcome", "ipi_apply_by", "intake_eligible")}
-
+    ctx = CaseTasks(tasks, instances)
     return CaseFile(
         case=case,
-        registration=dict(register.submitted or {}) if register else dict(case.beneficiary.profile or {}),
-        legal=dict(legal.submitted or {}) if legal else {},
-        legal_status=((legal.submitted or {}).get("legal_status") if legal else None) or case.beneficiary.legal_status,
-        diagnoses=diagnoses,
-        plan=_plan(tasks),
-        sessions=sessions,
-        subsidies=subsidies,
-        material_aid=aid,
+        person=people.for_casefile(session, actor, case, ctx),
+        assessments=assessments.for_casefile(session, actor, case, ctx),
+        plan=plans.for_casefile(session, actor, case, ctx),
+        delivery=delivery.for_casefile(session, actor, case, ctx),
+        subsidies=subsidies.for_casefile(session, actor, case, ctx),
+        aid=aid.for_casefile(session, actor, case, ctx),
         open_tasks=[t for t in tasks if t.state == TaskState.OPEN],
         running_instances=[i for i in instances if i.status in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)],
-        intake_outcome=intake_outcome,
-    )
-
-
-def _subsidy(session: Session, instance: ProcessInstance, tasks: list[HumanTask]) -> Subsidy:
-    application = (_latest(tasks, "Task_apply") or HumanTask()).submitted or {}
-    approval = (_latest(tasks, "Task_approve_subsidy") or HumanTask()).submitted or {}
-    data = instance_data(session, instance)
-    payments = [
-        dict(t.submitted or {})
-        for t in tasks
-        if t.element_id == "Task_confirm_payment" and t.state == TaskState.COMPLETED and t.submitted
-    ]
-    status = data.get("subsidy_status") or ("awaiting_approval" if not approval else "pending")
-    return Subsidy(
-        instance_id=instance.id,
-        status=str(status),
-        rent=money(application.get("subsidy_rent")),
-        months_requested=application.get("subsidy_months_requested"),
-        monthly_amount=money(data.get("subsidy_monthly_amount")),
-        approved_months=approval.get("subsidy_approved_months"),
-        payments=payments,
-    )
-
-
-def _aid(instance: ProcessInstance, tasks: list[HumanTask]) -> AidItem:
-    request = (_latest(tasks, "Task_request_aid") or HumanTask()).submitted or {}
-    approval = (_latest(tasks, "Task_approve_aid") or HumanTask()).submitted or {}
-    purchase = _latest(tasks, "Task_record_purchase")
-    if purchase is not None:
-        status = "purchased"
-    elif approval.get("aid_decision") == "reject":
-        status = "rejected"
-    elif any(t.state == TaskState.OPEN and t.element_id == "Task_approve_aid" for t in tasks):
-        status = "awaiting_approval"
-    else:
-        status = "requested"
-    return AidItem(
-        instance_id=instance.id,
-        category=request.get("aid_category"),
-        amount=money(request.get("aid_amount")),
-        description=request.get("aid_description"),
-        status=status,
-        purchase=dict(purchase.submitted or {}) if purchase else None,
     )
 
 

@@ -34,8 +34,6 @@ def start_data(session: Session, case: Case, process_id: str, *, session_role: s
         if role not in SPECIALIST_ROLES:
             raise InvalidInput("choose who holds the session", {"session_role": "a specialist role"})
         return {"session_role": str(role)}
-    if process_id == "material_aid":
-        return {"material_aid_approval_limit": programme.amount("IPD_MATERIAL_AID_APPROVAL_LIMIT")}
     if process_id == "housing_subsidy":
         (spend,) = reports.subsidy_spend(session, case.office_id)
         return {

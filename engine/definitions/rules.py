@@ -102,6 +102,8 @@ class ValidationContext:
     form_exists: Callable[[str], bool]
     check_expression: CodeChecker | None = None
     check_script: CodeChecker | None = None
+    #: (kind "form" or "service", operation name, form key or None) → what is wrong, in sentences.
+    check_operation: Callable[[str, str, str | None], list[str]] | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
 
 
@@ -182,6 +184,8 @@ class _ProcessChecker:
                 self.check_human_task(element, lane, form_required=local == "userTask")
             elif local == "scriptTask":
                 self.check_script_task(element)
+            elif local == "serviceTask":
+                self.check_service_task(element)
             elif local == "businessRuleTask":
                 self.check_decision(element)
             elif local in ("exclusiveGateway", "inclusiveGateway"):
@@ -271,6 +275,12 @@ class _ProcessChecker:
                 "Write it like P14D (14 days), P3M (3 months) or PT48H (48 hours).",
                 task,
             )
+        operation = (properties.get("operation") or "").strip()
+        if operation and self.ctx.check_operation is not None:
+            for problem in self.ctx.check_operation(
+                "form", operation, (properties.get("formKey") or "").strip() or None
+            ):
+                self.add("operation.invalid", f"The {describe(task)}: {problem}", task)
         if not form_required:
             return
         form_key = (properties.get("formKey") or "").strip()
@@ -288,6 +298,20 @@ class _ProcessChecker:
                 "Create the form first, or correct the formKey property.",
                 task,
             )
+
+    def check_service_task(self, task: etree._Element) -> None:
+        operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", _NS)
+        name = (operator.get("id") or "").strip() if operator is not None else ""
+        if not name:
+            self.add(
+                "operation.missing",
+                f"The {describe(task)} names no operation, so it would do nothing. Choose an operation in its "
+                "properties (spiffworkflow:serviceTaskOperator with the operation's name as id).",
+                task,
+            )
+        elif self.ctx.check_operation is not None:
+            for problem in self.ctx.check_operation("service", name, None):
+                self.add("operation.invalid", f"The {describe(task)}: {problem}", task)
 
     def _form_exists(self, form_key: str) -> bool:
         if form_key not in self._forms:

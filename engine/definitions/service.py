@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,12 @@ class DeployResult:
     new_versions: list[ProcessDefinition] = field(default_factory=list)
 
 
+def operation_problems(registry: FormRegistry, kind: str, name: str, form_key: str | None) -> list[str]:
+    from engine.operations.validation import problems
+
+    return problems(kind, name, form_key, registry)
+
+
 def validation_context(forms: FormRegistry | None = None) -> ValidationContext:
     from engine import sandbox
 
@@ -55,6 +62,7 @@ def validation_context(forms: FormRegistry | None = None) -> ValidationContext:
         form_exists=registry.exists,
         check_expression=sandbox.check_expression,
         check_script=sandbox.check_script,
+        check_operation=partial(operation_problems, registry),
     )
 
 

@@ -32,6 +32,7 @@ from engine.instances.models import (
     Timer,
     TimerStatus,
 )
+from engine.operations.binding import ServiceOperations
 from engine.spiff.runner import InstanceRunner, StepFailed
 from engine.tasks import projection
 
@@ -134,12 +135,26 @@ def advance(
     """
     incident = None
     try:
-        runner.advance()
+        run_engine(session, actor, instance, runner)
     except StepFailed as failure:
         runner = InstanceRunner.load(checkpoint, spec_bundle(instance.definition))
         incident = raise_incident(session, instance, failure, kind=incident_kind)
     new_tasks = _settle(session, actor, instance, runner, succeeded=incident is None)
     return StepOutcome(instance=instance, incident=incident, new_task_ids=[t.id for t in new_tasks])
+
+
+def run_engine(session: Session, actor: User | None, instance: ProcessInstance, runner: InstanceRunner) -> None:
+    """Run the engine with operations bound; a failed step leaves no row that its operations wrote."""
+    runner.bind_operations(ServiceOperations(session, actor, instance))
+    savepoint = session.begin_nested()
+    try:
+        runner.advance()
+    except BaseException:
+        savepoint.rollback()
+        raise
+    finally:
+        runner.bind_operations(None)
+    savepoint.commit()
 
 
 def _settle(
@@ -312,7 +327,7 @@ def retry_incident(session: Session, actor: User, incident_id: int) -> StepOutco
         incident_id=incident.id,
     )
     try:
-        runner.advance()
+        run_engine(session, actor, instance, runner)
     except StepFailed as failure:
         incident.message = failure.message[:4000]
         incident.element_id = failure.element_id or incident.element_id

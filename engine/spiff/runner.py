@@ -27,7 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
 from engine.spiff import serialization
-from engine.spiff.script_engine import SandboxedScriptEngine, find_sandbox_error
+from engine.spiff.script_engine import OperationHook, SandboxedScriptEngine, find_sandbox_error
 
 #: Deeper than this after pruning means the process itself keeps nested work open; we stop it
 #: with an incident long before SpiffWorkflow's iterator limit (1000) could hide pending tasks.
@@ -152,6 +152,12 @@ class InstanceRunner:
 
     def dump(self) -> str:
         return serialization.dump_state(self.workflow)
+
+    def bind_operations(self, hook: OperationHook | None) -> None:
+        """Let service tasks run named operations through ``hook`` (None: they fail with an incident)."""
+        engine = self.workflow.script_engine
+        if isinstance(engine, SandboxedScriptEngine):
+            engine.operation_hook = hook
 
     # -- running ----------------------------------------------------------------------------
     def advance(self) -> None:

@@ -5,6 +5,10 @@ pre/post scripts, gateway conditions, timer expressions, multi-instance expressi
 reach `SandboxEnvironment`, which hands them to a `Sandbox` with the helpers as globals (never copied
 into task data).
 
+Service tasks call our named domain operations (``engine.operations``): the service layer puts an
+``operation_hook`` on the engine before running a step; a service task without one (raw SpiffWorkflow, a
+test) fails with a clear message instead of running nothing.
+
 Finding the sandbox error behind a SpiffWorkflow exception: the engine raises SpiffWorkflow's
 ``WorkflowTaskException`` (so SpiffWorkflow can add its notes and task trace) with the `SandboxError` as
 ``__cause__`` and as attribute ``sandbox_error``. SpiffWorkflow also calls the environment directly in a
@@ -23,8 +27,13 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask as _SpiffServiceTask
 
 from engine.sandbox import DEFAULT_LIMITS, Duration, Limits, Sandbox, SandboxError
+
+#: Runs the named operation with the service task's parameters and the task's data; returns what the
+#: operation writes into the process data (ids and routing outcomes).
+OperationHook = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -49,7 +58,11 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def call_service(self, context: Mapping[str, Any], **kwargs: Any) -> Any:
-        raise NotImplementedError("service tasks are not supported")
+        raise OperationUnavailable("service tasks run named operations only (see engine.operations)")
+
+
+class OperationUnavailable(Exception):
+    """A service task ran where no operations are bound (outside the engine's services)."""
 
 
 def _timer_text(value: Any) -> Any:
@@ -94,7 +107,23 @@ class SandboxedScriptEngine(PythonScriptEngine):
         now: Callable[[], datetime] | None = None,
     ) -> None:
         self.sandbox = Sandbox(limits=limits or DEFAULT_LIMITS, helpers=helpers, clock=now)
+        self.operation_hook: OperationHook | None = None
         super().__init__(environment=SandboxEnvironment(self.sandbox))
+
+    def call_operation(self, task: Any, name: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Run operation ``name`` for a service task; any failure names the task (it becomes an incident)."""
+        if self.operation_hook is None:
+            raise WorkflowTaskException(
+                f"the service task calls the operation {name!r}, which only the case engine can run",
+                task=task,
+                exception=OperationUnavailable(name),
+            )
+        try:
+            return self.operation_hook(name, params, task.data)
+        except Exception as err:
+            raise WorkflowTaskException(
+                f"{name}: {getattr(err, 'message', None) or err}", task=task, exception=err
+            ) from err
 
     def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
         try:
@@ -125,3 +154,16 @@ class SandboxedScriptEngine(PythonScriptEngine):
             if hint:
                 wrapped.add_note(hint.strip())
         return wrapped
+
+
+def _run_operation(self: Any, task: Any) -> bool:
+    """A service task runs its named operation and merges what it returns into the task's data."""
+    params = {name: param["value"] for name, param in self.evaluate_params(task).items()}
+    outputs = task.workflow.script_engine.call_operation(task, self.operation_name, params)
+    task.data.update(outputs)
+    return True
+
+
+# SpiffWorkflow would call an HTTP-style connector and store its JSON under a result variable named after
+# the element; our operations write their declared keys instead.
+_SpiffServiceTask._execute = _run_operation

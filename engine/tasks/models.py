@@ -29,6 +29,7 @@ class HumanTask(Base):
         Index("ix_human_tasks_state_due", "state", "due_at"),
         Index("ix_human_tasks_instance_state", "instance_id", "state"),
         Index("ix_human_tasks_case_state", "case_id", "state"),
+        Index("ix_human_tasks_subject", "subject_kind", "subject_id"),
     )
 
     id: Mapped[intpk]
@@ -42,7 +43,10 @@ class HumanTask(Base):
     name_en: Mapped[str] = mapped_column(String(300))
     role: Mapped[str | None] = mapped_column(String(32))
     form_key: Mapped[str | None] = mapped_column(String(200))
-    four_eyes_with: Mapped[str | None] = mapped_column(String(200))
+    #: The operation the task's form feeds (``engine.operations``), and the record the task works on.
+    operation: Mapped[str | None] = mapped_column(String(100))
+    subject_kind: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
     instructions: Mapped[str | None] = mapped_column(Text)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(String(16), default=TaskState.OPEN)
@@ -51,7 +55,8 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    # What the form showed when the task became ready, the draft being typed, and what was submitted.
+    # What the form showed when the task became ready, the draft being typed, and what the completion put
+    # into the process (for a task with an operation: the ids and outcomes it returned, never the form).
     input_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     draft: Mapped[dict[str, Any] | None]
     submitted: Mapped[dict[str, Any] | None]

@@ -11,6 +11,8 @@ from engine.audit.service import record
 from engine.cases.models import Case
 from engine.clock import utcnow
 from engine.instances.models import Timer, TimerStatus
+from engine.operations.binding import prefill, subject_id
+from engine.operations.registry import get_operation
 from engine.sandbox.helpers import add_duration
 from engine.spiff.runner import HumanTaskInfo, InstanceRunner
 from engine.spiff.serialization import plain_json
@@ -32,12 +34,11 @@ def _form_fields(form_key: str | None) -> set[str] | None:
     return set((schema.get("properties") or {}).keys())
 
 
-def _input_data(info: HumanTaskInfo, runner: InstanceRunner) -> dict[str, Any]:
+def _input_data(info: HumanTaskInfo, data: dict[str, Any]) -> dict[str, Any]:
     """The values the form starts with: only the task data its own fields name."""
     fields = _form_fields(info.properties.get("formKey"))
     if not fields:
         return {}
-    data = runner.task_data(info.spiff_id)
     result: dict[str, Any] = plain_json({key: data[key] for key in fields if key in data})
     return result
 
@@ -71,6 +72,8 @@ def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) ->
             continue
         props = info.properties
         due_in = props.get("dueIn")
+        data = runner.task_data(spiff_id)
+        operation = get_operation(props.get("operation"))
         row = HumanTask(
             spiff_task_id=spiff_id,
             instance_id=instance.id,
@@ -82,13 +85,15 @@ def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) ->
             name_en=(props.get("nameEn") or info.name)[:300],
             role=info.lane,
             form_key=props.get("formKey"),
-            four_eyes_with=props.get("fourEyesWith"),
+            operation=props.get("operation") or None,
+            subject_kind=operation.subject.kind if operation is not None and operation.subject else None,
+            subject_id=subject_id(operation, data),
             instructions=info.documentation,
             assignee_id=default_assignee(case, info.lane),
             state=TaskState.OPEN,
             created_at=now,
             due_at=add_duration(now, due_in) if due_in else None,
-            input_data=_input_data(info, runner),
+            input_data={**_input_data(info, data), **prefill(session, instance, operation, data)},
         )
         session.add(row)
         created.append(row)

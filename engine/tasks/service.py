@@ -16,6 +16,7 @@ from engine.clock import utcnow
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances import service as instances
 from engine.instances.models import Incident, InstanceStatus
+from engine.operations.binding import form_operation, run_form_operation, subject_id
 from engine.spiff.runner import StepFailed
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.routing import can_see, can_work, is_candidate
@@ -163,26 +164,41 @@ def complete_task(
         raise Forbidden(
             "this task is assigned to someone else" if task.assignee_id else "this task is for another role"
         )
-    _check_four_eyes(session, actor, task)
+    operation = form_operation(task)
     data = _validated(task, data, forms or current_registry())
 
     runner = instances.load_runner(session, instance)
+    # The operation's rows and the step stand or fall together: a failing post-script leaves no record.
+    savepoint = session.begin_nested()
     try:
-        runner.complete_human_task(task.spiff_task_id, data)
+        process_data = (
+            run_form_operation(session, actor, instance, task, operation, runner.task_data(task.spiff_task_id), data)
+            if operation is not None
+            else data
+        )
+        runner.complete_human_task(task.spiff_task_id, process_data)
     except StepFailed as failure:
+        savepoint.rollback()
         task.draft = data
         incident = instances.raise_incident(session, instance, failure, kind="completion")
         return CompletionResult(task=task, incident=incident)
     except LookupError:
+        savepoint.rollback()
         raise Conflict("the process has moved on; this task can no longer be completed") from None
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
     checkpoint = runner.dump()
     changed = sorted(key for key, value in data.items() if task.input_data.get(key) != value)
     task.state = TaskState.COMPLETED
     task.completed_at = utcnow()
     task.completed_by_id = actor.id
     task.assignee_id = task.assignee_id or actor.id
-    task.submitted = data
+    task.submitted = process_data
     task.draft = None
+    if operation is not None and task.subject_id is None:
+        task.subject_id = subject_id(operation, process_data)
     _associate(session, task, actor)
     _resolve_completion_incidents(session, actor, instance.id, task.element_id)
     record(
@@ -212,20 +228,6 @@ def _validated(task: HumanTask, data: dict[str, Any], forms: FormRegistry) -> di
     if problems:
         raise InvalidInput("some fields need correcting", {path: problem.message for path, problem in problems.items()})
     return dict(data)
-
-
-def _check_four_eyes(session: Session, actor: User, task: HumanTask) -> None:
-    if not task.four_eyes_with:
-        return
-    scope = HumanTask.case_id == task.case_id if task.case_id else HumanTask.instance_id == task.instance_id
-    requester = session.scalar(
-        select(HumanTask.completed_by_id)
-        .where(scope, HumanTask.element_id == task.four_eyes_with, HumanTask.state == TaskState.COMPLETED)
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-        .limit(1)
-    )
-    if requester == actor.id:
-        raise Forbidden("four-eyes rule: you cannot approve what you prepared yourself; another supervisor must")
 
 
 def _resolve_completion_incidents(session: Session, actor: User, instance_id: int, element_id: str) -> None:

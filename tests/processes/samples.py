@@ -188,10 +188,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "material_aid/approval": {"aid_decision": "approve", "aid_decision_comment": None},
     "material_aid/purchase": {
-        "purchase_date": "2026-02-20",
+        "purchase_date": "2026-01-10",
         "purchase_amount": "149.99",
         "receipt_number": "PAR/2026/0042",
-        "handed_over_on": "2026-02-21",
+        "handed_over_on": "2026-01-11",
     },
     "nursery/application": {
         "child_name": "Ivan Kovalenko",

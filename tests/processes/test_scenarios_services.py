@@ -1,4 +1,4 @@
-"""Service delivery: sessions, material aid, nursery places, camps, referrals; and case closure."""
+"""Service delivery: sessions, nursery places, camps, referrals; and case closure."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.processes.samples import sample
-
-LIMIT = {"material_aid_approval_limit": "300.00"}
 
 
 @pytest.mark.parametrize("role", ["social_worker", "psychologist", "lawyer", "career_counsellor"])
@@ -44,44 +42,6 @@ def test_a_session_on_hold_stays_open_until_done(start) -> None:
     )
     assert s.completed
     assert s.data["session_closed"] is True
-
-
-def test_material_aid_under_the_limit_needs_no_approval(start) -> None:
-    s = start("material_aid", LIMIT)
-    s.complete("Task_request_aid", sample("material_aid/request"))
-    assert s.data_of("Rule_aid_approval")["needs_supervisor_approval"] is False
-    assert s.ready_ids() == ["Task_record_purchase"]
-    s.complete("Task_record_purchase", sample("material_aid/purchase"))
-    assert s.completed
-    assert s.data["aid_status"] == "purchased"
-    assert s.data["aid_spent"] == "149.99"
-
-
-def test_material_aid_over_the_limit_needs_the_supervisor(start) -> None:
-    s = start("material_aid", LIMIT)
-    s.complete("Task_request_aid", sample("material_aid/request", aid_amount="450.00"), actor="anna")
-    assert s.data_of("Rule_aid_approval")["aid_approval_reason"] == "amount_above_limit"
-    assert s.task("Task_approve_aid").task_spec.lane == "supervisor"
-    s.complete("Task_approve_aid", sample("material_aid/approval"), actor="ewa")
-    s.complete("Task_record_purchase", sample("material_aid/purchase", purchase_amount="449.00"))
-    assert s.data["aid_status"] == "purchased"
-
-
-def test_small_appliances_always_need_approval_and_can_be_refused(start) -> None:
-    s = start("material_aid", LIMIT)
-    s.complete(
-        "Task_request_aid",
-        sample("material_aid/request", aid_category="small_appliances", aid_amount="120.00"),
-        actor="anna",
-    )
-    s.complete(
-        "Task_approve_aid",
-        sample("material_aid/approval", aid_decision="reject", aid_decision_comment="Donated kettle available."),
-        actor="ewa",
-    )
-    assert s.completed
-    assert s.data["aid_status"] == "rejected"
-    assert "Task_record_purchase" not in s.trail
 
 
 def test_nursery_waiting_list_is_checked_again_after_a_month(start) -> None:

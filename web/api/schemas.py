@@ -208,7 +208,17 @@ COMPONENTS: dict[str, Any] = {
         _TASK
         | {
             "instructions": NULLABLE_STR,
-            "four_eyes_with": NULLABLE_STR,
+            "operation": {
+                "type": ["string", "null"],
+                "description": "The domain operation the task's form feeds; its record holds what was submitted.",
+            },
+            "record": {
+                "type": ["object", "null"],
+                "description": "The case record the task works on (the request an approval decides).",
+                "properties": {"kind": {"type": "string"}, "id": {"type": "integer"}},
+                "required": ["kind", "id"],
+                "additionalProperties": False,
+            },
             "form": {"type": ["object", "null"], "description": "The form's JSON Schema (draft 2020-12)."},
             "data": {"type": "object", "description": "Current values: submitted, or shown plus draft."},
             "data_withheld": {

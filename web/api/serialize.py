@@ -50,7 +50,8 @@ def task_detail(task: HumanTask, form: dict[str, Any] | None, *, withheld: bool 
         data = {**(task.input_data or {}), **(task.draft or {})}
     return task_summary(task) | {
         "instructions": task.instructions,
-        "four_eyes_with": task.four_eyes_with,
+        "operation": task.operation,
+        "record": {"kind": task.subject_kind, "id": task.subject_id} if task.subject_kind and task.subject_id else None,
         "form": form,
         "data": data,
         "data_withheld": withheld,

@@ -79,6 +79,7 @@ STATUS_LABELS = {
     "completed": _l("completed"),
     "purchased": _l("purchased"),
     "requested": _l("requested"),
+    "withdrawn": _l("withdrawn"),
     # tasks and instances
     "open": _l("open"),
     "running": _l("running"),
@@ -92,6 +93,24 @@ AREA_LABELS = {
     "psychological": _l("Psychological"),
     "social": _l("Social, housing and material"),
     "vocational": _l("Vocational, education and Polish language"),
+}
+
+#: What a record is, as the heading of its page. Each area adds its kinds here.
+RECORD_KIND_LABELS = {
+    "aid_request": _l("Material-aid request"),
+    "subsidy": _l("Housing subsidy"),
+    "subsidy_payment": _l("Housing subsidy payment"),
+    "registration": _l("Registration"),
+    "legal_status": _l("Legal status, documents and consents"),
+    "assessment": _l("Needs assessment"),
+    "plan": _l("Individual action plan"),
+    "plan_review": _l("Plan review"),
+    "session": _l("Session"),
+    "nursery_placement": _l("Nursery or kindergarten place"),
+    "camp_enrolment": _l("Integration camp enrolment"),
+    "referral": _l("Referral to a partner"),
+    "closure_request": _l("Closure of the case"),
+    "team_meeting": _l("Team meeting"),
 }
 
 PRIORITY_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}
@@ -125,6 +144,10 @@ def status_label(code: Any) -> str:
 
 def area_label(code: Any) -> str:
     return _pick(AREA_LABELS, code)
+
+
+def record_kind_label(code: Any) -> str:
+    return _pick(RECORD_KIND_LABELS, code)
 
 
 def priority_label(code: Any) -> str:
@@ -185,6 +208,7 @@ FILTERS = {
     "status_label": status_label,
     "area_label": area_label,
     "priority_label": priority_label,
+    "record_kind_label": record_kind_label,
     "choice_label": choice_label,
     "task_name": task_name,
 }

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date
+from flask_babel import format_currency, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import Undefined
@@ -21,7 +21,6 @@ from engine.cases.casefile import (
     build_casefile,
     current_process_ids,
     element_states,
-    is_special_category,
     may_read_special,
     process_xml,
 )
@@ -35,17 +34,17 @@ from engine.cases.service import (
     start_case,
     visible_cases,
 )
-from engine.errors import Conflict, InvalidInput
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances.models import ProcessInstance
 from engine.rights import rights_for
 from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
-from forms.registry import FormNotFound, current_registry
 from web.cases import bp
 from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
 from web.cases.timeline import case_timeline
 from web.db import get_db
+from web.records import shown_card
 from web.security import roles_required
 
 PAGE_SIZE = 20
@@ -179,9 +178,9 @@ def show(case_id: int) -> str:
     case = get_case(db, actor, case_id)
     casefile = build_casefile(db, actor, case)
     rights = None
-    if casefile.legal_status:
+    if casefile.person.legal_status:
         try:
-            rights = rights_for(casefile.legal_status)
+            rights = rights_for(casefile.person.legal_status)
         except DecisionError:
             rights = None
     diagrams = [
@@ -194,10 +193,7 @@ def show(case_id: int) -> str:
         for process_id in current_process_ids(db, instance)
     ]
     names = _user_names(
-        {case.case_manager_id}
-        | {t.assignee_id for t in casefile.open_tasks}
-        | {d.completed_by_id for d in casefile.diagnoses}
-        | {h["by_id"] for h in (casefile.plan.approval_history if casefile.plan else [])}
+        {case.case_manager_id} | {t.assignee_id for t in casefile.open_tasks} | set(casefile.user_ids())
     )
     return render_template(
         "cases/show.html",
@@ -240,41 +236,23 @@ def start(case_id: int) -> Response:
     return redirect(f"/tasks/{first}" if first else url_for("cases.show", case_id=case.id), 303)
 
 
-def _field_labels(form_key: str | None) -> dict[str, dict[str, str]]:
-    if not form_key:
-        return {}
-    try:
-        schema = current_registry().load(form_key)
-    except FormNotFound:
-        return {}
-    return {name: prop.get("x-label") or {} for name, prop in (schema.get("properties") or {}).items()}
-
-
-@bp.route("/cases/<int:case_id>/records/<int:task_id>")
+@bp.route("/cases/<int:case_id>/records/<kind>/<int:record_id>")
 @login_required
-def record_detail(case_id: int, task_id: int) -> str:
-    """What one completed task recorded; special-category records only for psychologists."""
+def record_card(case_id: int, kind: str, record_id: int) -> str:
+    """One record of the case (a request with its decisions, an assessment…) as it was recorded."""
     db = get_db()
     actor = _actor()
     case = get_case(db, actor, case_id)
-    task = db.get(HumanTask, task_id)
-    if task is None or task.case_id != case.id or task.state != TaskState.COMPLETED:
+    try:
+        shown = shown_card(db, actor, kind, record_id, str(get_locale()))
+    except NotFound:
         abort(404)
-    if is_special_category(task) and not may_read_special(actor):
-        record(db, "case.record_refused", actor=actor, case_id=case.id, task_id=task.id)
-        db.commit()
-        abort(403)
-    record(db, "case.record_viewed", actor=actor, case_id=case.id, task_id=task.id)
+    if shown is None or shown.card.case_id != case.id:
+        abort(404)
+    record(db, "case.record_viewed", actor=actor, case_id=case.id, record_kind=kind, record_id=record_id)
     db.commit()
-    task = db.get(HumanTask, task_id)
     case = get_case(db, actor, case_id)
-    return render_template(
-        "cases/record.html",
-        case=case,
-        task=task,
-        labels=_field_labels(task.form_key),
-        completed_by=_user_names({task.completed_by_id}).get(task.completed_by_id or 0),
-    )
+    return render_template("cases/record.html", case=case, shown=shown, names=_user_names(shown.user_ids))
 
 
 @bp.route("/cases/<int:case_id>/instances/<int:instance_id>/diagram")

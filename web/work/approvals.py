@@ -13,7 +13,7 @@ from web.db import get_db
 from web.security import roles_required
 from web.work import bp
 from web.work.helpers import actor, case_labels, process_names, user_names
-from web.work.tasks import load_schema, request_details
+from web.work.tasks import load_schema, subject_card
 
 
 @bp.route("/approvals")
@@ -28,7 +28,7 @@ def approvals() -> str:
         items.append(
             {
                 "task": task,
-                "request": request_details(db, task, locale),
+                "subject": subject_card(db, task, locale),
                 "prefill": build_fields(schema, task.input_data, locale) if schema and task.input_data else [],
             }
         )
@@ -38,6 +38,9 @@ def approvals() -> str:
         items=items,
         budget=budget,
         process_names=process_names(db),
-        people=user_names(db, {t.assignee_id for t in tasks}),
+        people=user_names(
+            db,
+            {t.assignee_id for t in tasks}.union(*(item["subject"].user_ids for item in items if item["subject"])),
+        ),
         case_labels=case_labels(db, {t.case_id for t in tasks}),
     )

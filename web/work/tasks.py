@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.cases.models import Case
-from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances.models import Incident, ProcessInstance
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.routing import can_work, is_candidate
@@ -24,12 +24,11 @@ from forms.registry import FormNotFound, current_registry
 from forms.render import Field, add_row, build_fields, parse_form, remove_row
 from forms.validation import validate_data
 from web.db import get_db
+from web.records import ShownCard, shown_card
 from web.work import bp
 from web.work.helpers import actor, field_error_message, process_names, user_names
 
 EMPTY_FORM: dict[str, Any] = {"type": "object", "properties": {}}
-#: The choice of an approval form (``ipd_approval_decision``, ``closure_decision``) that sends a request back.
-RETURNED = "return"
 
 
 def load_schema(form_key: str | None) -> dict[str, Any] | None:
@@ -41,59 +40,12 @@ def load_schema(form_key: str | None) -> dict[str, Any] | None:
         return None
 
 
-def request_details(session: Session, task: HumanTask, locale: str) -> dict[str, Any] | None:
-    """What a four-eyes approval decides on: the requesting task's submitted answers."""
-    if not task.four_eyes_with:
+def subject_card(session: Session, task: HumanTask, locale: str) -> ShownCard | None:
+    """The record the task works on (an approval's request, a returned plan), as the actor may see it."""
+    try:
+        return shown_card(session, actor(), task.subject_kind, task.subject_id, locale)
+    except NotFound:
         return None
-    scope = HumanTask.case_id == task.case_id if task.case_id else HumanTask.instance_id == task.instance_id
-    requested = session.scalar(
-        select(HumanTask)
-        .where(scope, HumanTask.element_id == task.four_eyes_with, HumanTask.state == TaskState.COMPLETED)
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-        .limit(1)
-    )
-    if requested is None or not requested.submitted:
-        return None
-    schema = load_schema(requested.form_key)
-    if schema is None:
-        return None
-    names = user_names(session, {requested.completed_by_id})
-    fields = build_fields(schema, requested.submitted, locale)
-    if special_category(requested, actor()):
-        fields = only_priority(fields)
-    return {
-        "task": requested,
-        "fields": fields,
-        "by": names.get(requested.completed_by_id or 0),
-    }
-
-
-def previous_decision(session: Session, task: HumanTask, locale: str) -> dict[str, Any] | None:
-    """When ``task`` comes back because a four-eyes approval returned it: that decision and its comment."""
-    if task.state != TaskState.OPEN:
-        return None
-    decided = session.scalar(
-        select(HumanTask)
-        .where(
-            HumanTask.instance_id == task.instance_id,
-            HumanTask.four_eyes_with == task.element_id,
-            HumanTask.state == TaskState.COMPLETED,
-            HumanTask.completed_at <= task.created_at,
-        )
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-        .limit(1)
-    )
-    # Only a decision that sent the request back (an annex after an approval starts afresh).
-    if decided is None or not decided.submitted or RETURNED not in decided.submitted.values():
-        return None
-    schema = load_schema(decided.form_key)
-    if schema is None:
-        return None
-    return {
-        "task": decided,
-        "fields": build_fields(schema, decided.submitted, locale),
-        "by": user_names(session, {decided.completed_by_id}).get(decided.completed_by_id or 0),
-    }
 
 
 def special_category(task: HumanTask, user: User) -> bool:
@@ -125,10 +77,12 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         .order_by(Incident.raised_at.desc())
         .limit(1)
     )
-    shown = task.submitted if task.state == TaskState.COMPLETED else data
+    # A task whose form fed an operation keeps no copy of the answers: its record card shows them.
+    shown = task.submitted if task.state == TaskState.COMPLETED and not task.operation else data
     fields = build_fields(schema, shown, locale, errors)
     paths = _paths(fields)
     restricted = special_category(task, user)
+    subject = subject_card(db, task, locale)
     if restricted:
         fields = only_priority(fields)
     return render_template(
@@ -144,9 +98,12 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         instance=instance,
         incident=incident,
         process_name=process_names(db).get(task.process_id, task.process_id),
-        people=user_names(db, {task.assignee_id, task.completed_by_id, case.case_manager_id if case else None}),
-        request_info=request_details(db, task, locale),
-        decision_info=previous_decision(db, task, locale),
+        people=user_names(
+            db,
+            {task.assignee_id, task.completed_by_id, case.case_manager_id if case else None}
+            | (subject.user_ids if subject else set()),
+        ),
+        subject=subject,
         **extra,
     )
 

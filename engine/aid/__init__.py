@@ -1,0 +1,1 @@
+"""Material aid: requests, supervisor decisions above the limit, purchases with receipts."""

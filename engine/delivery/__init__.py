@@ -1,0 +1,1 @@
+"""Service delivery: sessions, nursery and kindergarten placements, integration camps, referrals."""

@@ -1,0 +1,1 @@
+"""The beneficiary's registration: household, identity documents, consents and case flags."""

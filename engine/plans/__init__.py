@@ -1,0 +1,1 @@
+"""The Individual Action Plan (IPD): versions, supervisor decisions, goals, actions, reviews."""

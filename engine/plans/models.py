@@ -1,0 +1,3 @@
+"""Tables of this area (being written)."""
+
+from __future__ import annotations

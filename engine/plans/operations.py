@@ -1,0 +1,3 @@
+"""Operations of this area (being written)."""
+
+from __future__ import annotations

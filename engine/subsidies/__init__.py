@@ -1,0 +1,1 @@
+"""Housing subsidies: applications, supervisor decisions within the office's budget, monthly payments."""

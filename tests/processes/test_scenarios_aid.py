@@ -1,0 +1,116 @@
+"""Material aid: the request decides on approval, a supervisor (never the requester) decides, the purchase is capped."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from engine.aid.models import AidPurchase, AidRequest, AidStatus
+from engine.instances.models import ProcessInstance
+from tests.processes.driver import FormDataRejected, FourEyesViolation
+from tests.processes.samples import sample
+
+
+@pytest.fixture(autouse=True)
+def _limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPD_MATERIAL_AID_APPROVAL_LIMIT", "300.00")
+
+
+def _request(s) -> AidRequest:
+    [row] = s.session.scalars(select(AidRequest).where(AidRequest.instance_id == s.instance.id)).all()
+    return row
+
+
+def test_under_the_limit_it_needs_no_approval_and_the_purchase_is_recorded(start) -> None:
+    s = start("material_aid")
+    s.complete("Task_request_aid", sample("material_aid/request"))
+    request = _request(s)
+    assert (request.needs_approval, request.approval_reason, request.status) == (False, "within_limit", "approved")
+    assert s.ready_ids() == ["Task_record_purchase"]
+    s.complete("Task_record_purchase", sample("material_aid/purchase"))
+    assert s.completed
+    s.session.refresh(request)
+    assert request.status == AidStatus.PURCHASED
+    assert request.purchase is not None and request.purchase.amount == Decimal("149.99")
+
+
+def test_the_process_carries_ids_and_outcomes_never_the_request_itself(start) -> None:
+    s = start("material_aid")
+    s.complete("Task_request_aid", sample("material_aid/request", aid_description="Winter boots for the baby"))
+    data = s.data
+    assert data["aid_request_id"] == _request(s).id
+    assert data["aid_needs_approval"] is False
+    for key in ("aid_description", "aid_amount", "aid_recipient", "aid_category"):
+        assert key not in data
+    assert "Winter boots" not in repr(data)
+
+
+def test_over_the_limit_a_supervisor_decides_and_the_purchase_stays_within_the_approved_amount(start) -> None:
+    s = start("material_aid")
+    s.complete("Task_request_aid", sample("material_aid/request", aid_amount="450.00"), actor="anna")
+    request = _request(s)
+    assert (request.needs_approval, request.approval_reason) == (True, "amount_above_limit")
+    approval = s.task("Task_approve_aid")
+    assert approval.task_spec.lane == "supervisor"
+    assert (approval.row.subject_kind, approval.row.subject_id) == ("aid_request", request.id)
+    s.complete("Task_approve_aid", sample("material_aid/approval"), actor="ewa")
+    with pytest.raises(FormDataRejected, match="purchase_amount"):
+        s.complete("Task_record_purchase", sample("material_aid/purchase", purchase_amount="450.01"))
+    s.complete("Task_record_purchase", sample("material_aid/purchase", purchase_amount="449.00"))
+    assert s.completed
+    s.session.refresh(request)
+    assert request.status == AidStatus.PURCHASED and request.decided_by_id == s.desk.user("ewa").id
+
+
+def test_without_approval_a_purchase_may_not_pass_the_limit(start) -> None:
+    s = start("material_aid")
+    s.complete("Task_request_aid", sample("material_aid/request", aid_amount="280.00"))
+    with pytest.raises(FormDataRejected, match="purchase_amount"):
+        s.complete("Task_record_purchase", sample("material_aid/purchase", purchase_amount="5000.00"))
+    assert s.session.scalar(select(AidPurchase.id)) is None
+    s.complete("Task_record_purchase", sample("material_aid/purchase", purchase_amount="300.00"))
+    assert s.completed
+
+
+def test_small_appliances_always_need_approval_and_a_refusal_needs_a_reason(start) -> None:
+    s = start("material_aid")
+    s.complete(
+        "Task_request_aid",
+        sample("material_aid/request", aid_category="small_appliances", aid_amount="120.00"),
+        actor="anna",
+    )
+    assert _request(s).approval_reason == "category"
+    with pytest.raises(FormDataRejected, match="aid_decision_comment"):
+        s.complete("Task_approve_aid", sample("material_aid/approval", aid_decision="reject"), actor="ewa")
+    s.complete(
+        "Task_approve_aid",
+        sample("material_aid/approval", aid_decision="reject", aid_decision_comment="Donated kettle available."),
+        actor="ewa",
+    )
+    assert s.completed
+    assert "Task_record_purchase" not in s.trail
+    assert _request(s).status == AidStatus.REJECTED
+
+
+def test_two_requests_on_one_case_each_preparer_is_refused_on_their_own_only(start, desk) -> None:
+    first = start("material_aid")
+    first.complete("Task_request_aid", sample("material_aid/request", aid_amount="1250.00"), actor="anna")
+    second = start("material_aid", actor="ewa")
+    second.complete("Task_request_aid", sample("material_aid/request", aid_amount="300.01"), actor="ewa")
+    one, two = _request(first), _request(second)
+    assert first.task("Task_approve_aid").row.subject_id == one.id
+    assert second.task("Task_approve_aid").row.subject_id == two.id
+    # Anna prepared the first request: she may decide the second, never her own.
+    with pytest.raises(FourEyesViolation):
+        first.complete("Task_approve_aid", sample("material_aid/approval"), actor="anna")
+    second.complete("Task_approve_aid", sample("material_aid/approval"), actor="anna")
+    with pytest.raises(FourEyesViolation):
+        second_again = start("material_aid", actor="ewa")
+        second_again.complete("Task_request_aid", sample("material_aid/request", aid_amount="999.00"), actor="ewa")
+        second_again.complete("Task_approve_aid", sample("material_aid/approval"), actor="ewa")
+    first.complete("Task_approve_aid", sample("material_aid/approval"), actor="ewa")
+    assert {one.status, two.status} == {AidStatus.APPROVED}
+    instances = desk.session.scalars(select(ProcessInstance.id).where(ProcessInstance.process_id == "material_aid"))
+    assert len(list(instances)) == 3
