@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
+from engine.definitions.forms import latest_deployed_form
 from engine.records.views import RecordCard, record_card
 from forms.registry import FormNotFound, current_registry
 from forms.render import Field, build_fields
@@ -34,7 +35,11 @@ class ShownCard:
         return {section.by_id for section in self.sections} | {self.card.prepared_by_id}
 
 
-def _schema(form_key: str) -> dict[str, Any]:
+def _schema(session: Session, form_key: str) -> dict[str, Any]:
+    try:
+        return latest_deployed_form(session, form_key)
+    except (FormNotFound, ValueError):
+        pass
     try:
         return current_registry().load(form_key)
     except (FormNotFound, ValueError):
@@ -48,7 +53,7 @@ def shown_card(session: Session, actor: User, kind: str | None, record_id: int |
         return None
     sections = []
     for section in card.sections:
-        schema = _schema(section.form_key)
+        schema = _schema(session, section.form_key)
         sections.append(
             ShownSection(
                 form_key=section.form_key,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.audit.service import record
+from engine.definitions.forms import form_files, form_keys
 from engine.definitions.models import Deployment, DeploymentFile, ProcessDefinition
 from engine.definitions.validation import SourceFile, ValidationContext, ValidationReport, validate_files
 from engine.definitions.xml_safety import BPMN_MODEL_NS, XmlDocument
@@ -78,9 +79,12 @@ def _bundle_hash(files: Sequence[SourceFile]) -> str:
     return digest.hexdigest()
 
 
-def _process_hash(stored_spec: dict[str, Any], own_file: bytes) -> str:
+def _process_hash(stored_spec: dict[str, Any], own_file: bytes, forms: dict[str, bytes]) -> str:
+    """A version is its spec (decision tables included), its diagram and the forms its tasks open."""
     digest = hashlib.sha256(json.dumps(stored_spec, sort_keys=True, default=str).encode())
     digest.update(hashlib.sha256(own_file).digest())
+    for name, content in sorted(forms.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
     return digest.hexdigest()
 
 
@@ -104,14 +108,21 @@ def deploy(
         raise InvalidDefinition(report)
     bundle = parse_bundle(files)
     result = DeployResult(report=report)
-    bundle_hash = _bundle_hash(files)
+    registry = forms or current_registry()
+    specs_by_process = {
+        process_id: SpecBundle(bundle.get_spec(process_id), bundle.get_subprocess_specs(process_id))
+        for process_id in report.process_ids
+    }
+    used_forms = {pid: form_files(form_keys(specs), registry) for pid, specs in specs_by_process.items()}
+    all_forms = {name: content for found in used_forms.values() for name, content in found.items()}
+    stored_files = [*files, *(SourceFile(name=name, content=content) for name, content in sorted(all_forms.items()))]
+    bundle_hash = _bundle_hash(stored_files)
     deployment = session.scalar(select(Deployment).where(Deployment.content_hash == bundle_hash))
-    for process_id in report.process_ids:
-        specs = SpecBundle(bundle.get_spec(process_id), bundle.get_subprocess_specs(process_id))
+    for process_id, specs in specs_by_process.items():
         stored = specs.to_stored()
         own_name = _file_holding(bundle.documents, process_id)
         own_bytes = next(f.content for f in files if f.name == own_name)
-        content_hash = _process_hash(stored, own_bytes)
+        content_hash = _process_hash(stored, own_bytes, used_forms[process_id])
         existing = session.scalar(
             select(ProcessDefinition).where(
                 ProcessDefinition.process_id == process_id, ProcessDefinition.content_hash == content_hash
@@ -125,7 +136,7 @@ def deploy(
                 content_hash=bundle_hash,
                 deployed_by_id=actor.id if actor else None,
                 source=source[:200],
-                files=[DeploymentFile(name=f.name, content=f.content) for f in files],
+                files=[DeploymentFile(name=f.name, content=f.content) for f in stored_files],
             )
             session.add(deployment)
             session.flush()

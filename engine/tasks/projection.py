@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.audit.service import record
 from engine.cases.models import Case
 from engine.clock import utcnow
+from engine.definitions.forms import DeployedForms
 from engine.instances.models import Timer, TimerStatus
 from engine.operations.binding import prefill, subject_id
 from engine.operations.registry import get_operation
@@ -18,25 +19,25 @@ from engine.spiff.runner import HumanTaskInfo, InstanceRunner
 from engine.spiff.serialization import plain_json
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.routing import default_assignee
-from forms.registry import FormNotFound, current_registry
+from forms.registry import FormNotFound
 
 if TYPE_CHECKING:
     from engine.instances.models import ProcessInstance
 
 
-def _form_fields(form_key: str | None) -> set[str] | None:
+def _form_fields(forms: DeployedForms, form_key: str | None) -> set[str] | None:
     if not form_key:
         return None
     try:
-        schema = current_registry().load(form_key)
+        schema = forms.load(form_key)
     except (FormNotFound, ValueError):
         return None
     return set((schema.get("properties") or {}).keys())
 
 
-def _input_data(info: HumanTaskInfo, data: dict[str, Any]) -> dict[str, Any]:
+def _input_data(forms: DeployedForms, info: HumanTaskInfo, data: dict[str, Any]) -> dict[str, Any]:
     """The values the form starts with: only the task data its own fields name."""
-    fields = _form_fields(info.properties.get("formKey"))
+    fields = _form_fields(forms, info.properties.get("formKey"))
     if not fields:
         return {}
     result: dict[str, Any] = plain_json({key: data[key] for key in fields if key in data})
@@ -66,6 +67,7 @@ def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) ->
     fresh = [info for spiff_id, info in ready.items() if spiff_id not in known]
     case = session.get(Case, instance.case_id) if fresh and instance.case_id else None
     now = utcnow()
+    forms = DeployedForms(session, instance.definition.deployment_id)
     created = []
     for spiff_id, info in ready.items():
         if spiff_id in known:
@@ -93,7 +95,7 @@ def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) ->
             state=TaskState.OPEN,
             created_at=now,
             due_at=add_duration(now, due_in) if due_in else None,
-            input_data={**_input_data(info, data), **prefill(session, instance, operation, data)},
+            input_data={**_input_data(forms, info, data), **prefill(session, instance, operation, data)},
         )
         session.add(row)
         created.append(row)

@@ -13,6 +13,7 @@ from engine.accounts.roles import Role
 from engine.audit.service import record
 from engine.cases.models import Case, CaseMember
 from engine.clock import utcnow
+from engine.definitions.forms import DeployedForms, task_forms
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances import service as instances
 from engine.instances.models import Incident, InstanceStatus
@@ -20,7 +21,7 @@ from engine.operations.binding import form_operation, run_form_operation, subjec
 from engine.spiff.runner import StepFailed
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.routing import can_see, can_work, is_candidate
-from forms.registry import FormNotFound, FormRegistry, current_registry
+from forms.registry import FormNotFound, FormRegistry
 from forms.validation import validate_data
 
 
@@ -165,7 +166,7 @@ def complete_task(
             "this task is assigned to someone else" if task.assignee_id else "this task is for another role"
         )
     operation = form_operation(task)
-    data = _validated(task, data, forms or current_registry())
+    data = _validated(task, data, forms or task_forms(session, task.instance_id))
 
     runner = instances.load_runner(session, instance)
     # The operation's rows and the step stand or fall together: a failing post-script leaves no record.
@@ -215,7 +216,7 @@ def complete_task(
     return CompletionResult(task=task, incident=outcome.incident, new_task_ids=outcome.new_task_ids)
 
 
-def _validated(task: HumanTask, data: dict[str, Any], forms: FormRegistry) -> dict[str, Any]:
+def _validated(task: HumanTask, data: dict[str, Any], forms: FormRegistry | DeployedForms) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInput("the form data must be an object", {"(form)": "send an object of field values"})
     if not task.form_key:

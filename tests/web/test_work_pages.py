@@ -9,10 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from engine.cases.service import BeneficiaryInput, open_case
+from engine.definitions.service import deploy
+from engine.definitions.validation import SourceFile
 from engine.instances.models import Incident, InstanceStatus, ProcessInstance
 from engine.instances.service import start_instance
 from engine.tasks.models import HumanTask, TaskState
+from forms.registry import FormRegistry
 from tests.engine.instances.conftest import case, deploy_fixture, people, test_forms  # noqa: F401
+from tests.processes.driver import PROCESSES
 
 
 def open_task(db_session, instance_id, element_id):
@@ -104,27 +108,44 @@ def test_errors_keep_what_was_typed_then_draft_then_submit(client, login, db_ses
     assert "please approve" in done and "<textarea" not in done and 'name="note"' not in done
 
 
-def test_four_eyes_refusal_then_another_supervisor_approves(client, login, db_session, deploy_fixture, people):
-    deploy_fixture("approval.bpmn")
+def _deploy_library(db_session, *names):
+    registry = FormRegistry()
+    files = [SourceFile(name=name, content=(PROCESSES / name).read_bytes()) for name in names]
+    deploy(db_session, None, files, source="test", forms=registry)
+    return registry
+
+
+def test_four_eyes_refusal_then_another_supervisor_approves(client, login, db_session, people, monkeypatch):
+    monkeypatch.setenv("IPD_MATERIAL_AID_APPROVAL_LIMIT", "500.00")
+    _deploy_library(db_session, "material_aid.bpmn")
     both = people["both"]
     own_case = open_case(db_session, both, BeneficiaryInput(given_names_latin="Amir", family_name_latin="Karimi"))
-    instance = start_instance(db_session, both, "four_eyes", case=own_case).instance
+    instance = start_instance(db_session, both, "material_aid", case=own_case).instance
     db_session.commit()
     login(both)
-    request = open_task(db_session, instance.id, "request")
-    client.post(f"/tasks/{request.id}", data={"note": "new fridge", "action": "submit"})
-    approve = open_task(db_session, instance.id, "approve")
+    request = open_task(db_session, instance.id, "Task_request_aid")
+    form = {
+        "aid_category": "small_appliances",
+        "aid_amount": "640.00",
+        "aid_description": "new fridge",
+        "aid_recipient": "Amir Karimi",
+        "action": "submit",
+    }
+    assert client.post(f"/tasks/{request.id}", data=form).status_code == 302
+    approve = open_task(db_session, instance.id, "Task_approve_aid")
     queue = text(client.get("/approvals"))
-    assert "Zatwierdzenie" in queue and "new fridge" in queue and "Amir Karimi" in queue
-    response = client.post(f"/tasks/{approve.id}", data={"decision": "approve", "action": "submit"})
+    assert "new fridge" in queue and "Amir Karimi" in queue and "640,00" in queue
+    assert "four-eyes-note" in queue
+    response = client.post(f"/tasks/{approve.id}", data={"aid_decision": "approve", "action": "submit"})
     assert response.status_code == 403
     assert "Four-eyes" in text(response) or "czworga oczu" in text(response)
     client.post("/logout")
     login(people["sup"])
-    response = client.post(f"/tasks/{approve.id}", data={"decision": "approve", "comment": "ok", "action": "submit"})
+    assert "four-eyes-note" not in text(client.get("/approvals"))
+    response = client.post(f"/tasks/{approve.id}", data={"aid_decision": "approve", "action": "submit"})
     assert response.status_code == 302
     db_session.refresh(instance)
-    assert instance.status == InstanceStatus.COMPLETED
+    assert open_task(db_session, instance.id, "Task_record_purchase") is not None
 
 
 def test_approvals_are_for_supervisors(client, login, people):
@@ -133,29 +154,20 @@ def test_approvals_are_for_supervisors(client, login, people):
     assert client.get("/admin/instances").status_code == 403
 
 
-def test_repeating_rows_without_javascript(client, login, db_session, people, request_task, monkeypatch):
-    from forms.registry import FormRegistry, use_registry
-
-    previous = use_registry(FormRegistry())  # the real forms: render the IPD plan for this task
-    try:
-        request_task.form_key = "ipd/plan"
-        db_session.commit()
-        login(people["sw"])
-        page = text(client.get(f"/tasks/{request_task.id}"))
-        assert 'name="ipd_goals-0-goal_id"' in page and 'name="ipd_goals-1-goal_id"' not in page
-        data = {"ipd_goals-0-__row": "1", "ipd_goals-0-goal_id": "G1", "add": "ipd_goals"}
-        page = text(client.post(f"/tasks/{request_task.id}", data=data))
-        assert 'name="ipd_goals-1-goal_id"' in page and 'value="G1"' in page
-        data = {
-            "ipd_goals-0-__row": "1",
-            "ipd_goals-0-goal_id": "G1",
-            "ipd_goals-1-__row": "1",
-            "remove": "ipd_goals-0",
-        }
-        page = text(client.post(f"/tasks/{request_task.id}", data=data))
-        assert 'name="ipd_goals-1-goal_id"' not in page and 'value="G1"' not in page
-    finally:
-        use_registry(previous)
+def test_repeating_rows_without_javascript(client, login, db_session, deploy_fixture, people, case):
+    deploy_fixture("rows.bpmn")
+    instance = start_instance(db_session, people["sw"], "rows", case=case).instance
+    task = open_task(db_session, instance.id, "goals")
+    db_session.commit()
+    login(people["sw"])
+    page = text(client.get(f"/tasks/{task.id}"))
+    assert 'name="goals-0-goal_id"' in page and 'name="goals-1-goal_id"' not in page
+    data = {"goals-0-__row": "1", "goals-0-goal_id": "G1", "add": "goals"}
+    page = text(client.post(f"/tasks/{task.id}", data=data))
+    assert 'name="goals-1-goal_id"' in page and 'value="G1"' in page
+    data = {"goals-0-__row": "1", "goals-0-goal_id": "G1", "goals-1-__row": "1", "remove": "goals-0"}
+    page = text(client.post(f"/tasks/{task.id}", data=data))
+    assert 'name="goals-1-goal_id"' not in page and 'value="G1"' not in page
 
 
 def test_instance_admin_suspend_resume_cancel_and_retry(client, login, db_session, deploy_fixture, people, case):

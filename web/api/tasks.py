@@ -7,10 +7,11 @@ from typing import Any
 from engine.accounts.models import User
 from engine.cases.casefile import is_special_category, may_read_special
 from engine.clock import utcnow
+from engine.definitions.forms import task_forms
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.routing import candidate_clause, visible_tasks
 from engine.tasks.service import assign_task, claim_task, complete_task, get_task, unclaim_task
-from forms.registry import FormDefinitionError, FormNotFound, current_registry
+from forms.registry import FormDefinitionError, FormNotFound
 from web.api import bp, schemas, serialize
 from web.api.auth import current_actor
 from web.api.body import json_body
@@ -49,8 +50,8 @@ def _form(task: HumanTask) -> dict[str, Any] | None:
     if not task.form_key:
         return None
     try:
-        return current_registry().load(task.form_key)
-    except (FormNotFound, FormDefinitionError):
+        return task_forms(get_db(), task.instance_id).load(task.form_key)
+    except (FormNotFound, FormDefinitionError, ValueError):
         return None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
+from engine.definitions.forms import is_model_file
 from engine.definitions.models import DeploymentFile, ProcessDefinition
 from engine.definitions.validation import SourceFile
 from engine.definitions.xml_safety import BPMN_MODEL_NS, XmlRejected, load_document
@@ -79,7 +80,7 @@ def version_files(session: Session, definition: ProcessDefinition) -> dict[str, 
             DeploymentFile.deployment_id == definition.deployment_id
         )
     ).all()
-    return {name: bytes(content) for name, content in rows}
+    return {name: bytes(content) for name, content in rows if is_model_file(name)}
 
 
 def version_xml(session: Session, definition: ProcessDefinition) -> bytes:
@@ -102,7 +103,8 @@ def current_library(session: Session) -> dict[str, bytes]:
         for name, content in session.execute(
             select(DeploymentFile.name, DeploymentFile.content).where(DeploymentFile.deployment_id == deployment_id)
         ).all():
-            library[name] = bytes(content)
+            if is_model_file(name):
+                library[name] = bytes(content)
     return library
 
 

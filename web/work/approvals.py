@@ -24,7 +24,7 @@ def approvals() -> str:
     items = []
     tasks = approval_tasks(db, actor())
     for task in tasks:
-        schema = load_schema(task.form_key)
+        schema = load_schema(task)
         items.append(
             {
                 "task": task,

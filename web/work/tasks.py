@@ -15,12 +15,13 @@ from werkzeug.wrappers import Response
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.cases.models import Case
+from engine.definitions.forms import task_forms
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances.models import Incident, ProcessInstance
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.routing import can_work, is_candidate
 from engine.tasks.service import complete_task, get_task, save_draft
-from forms.registry import FormNotFound, current_registry
+from forms.registry import FormNotFound
 from forms.render import Field, add_row, build_fields, parse_form, remove_row
 from forms.validation import validate_data
 from web.db import get_db
@@ -31,11 +32,12 @@ from web.work.helpers import actor, field_error_message, process_names, user_nam
 EMPTY_FORM: dict[str, Any] = {"type": "object", "properties": {}}
 
 
-def load_schema(form_key: str | None) -> dict[str, Any] | None:
-    if not form_key:
+def load_schema(task: HumanTask) -> dict[str, Any] | None:
+    """The form of the task as its process version deployed it; None when it cannot be read."""
+    if not task.form_key:
         return EMPTY_FORM
     try:
-        return current_registry().load(form_key)
+        return task_forms(get_db(), task.instance_id).load(task.form_key)
     except (FormNotFound, ValueError):
         return None
 
@@ -123,7 +125,7 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
     db = get_db()
     user = actor()
     found = get_task(db, user, task_id)
-    schema = load_schema(found.form_key)
+    schema = load_schema(found)
     if schema is None:
         return render_template("work/form_missing.html", task=found), 500
     if request.method == "GET":

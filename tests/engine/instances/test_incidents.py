@@ -7,7 +7,8 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from engine.definitions.models import Deployment, ProcessDefinition
+from engine.definitions.forms import file_name
+from engine.definitions.models import Deployment, DeploymentFile, ProcessDefinition
 from engine.definitions.service import InvalidDefinition, deploy, spec_bundle
 from engine.errors import Conflict, Forbidden
 from engine.instances.models import Incident, InstanceState, InstanceStatus
@@ -23,7 +24,7 @@ from engine.spiff.parsing import parse_bundle
 from engine.spiff.runner import SpecBundle
 from engine.tasks import service as tasks
 from engine.tasks.models import HumanTask, TaskState
-from tests.engine.instances.conftest import fixture_file
+from tests.engine.instances.conftest import FIXTURES, fixture_file
 
 HOSTILE = {
     "subclasses": "x = ().__class__.__base__.__subclasses__()",
@@ -40,7 +41,11 @@ def _store_unvalidated(db_session, script: str) -> ProcessDefinition:
     source = fixture_file("script_step.bpmn.tmpl", script=script)
     bundle = parse_bundle([source])
     specs = SpecBundle(bundle.get_spec("scripted"), bundle.get_subprocess_specs("scripted"))
-    deployment = Deployment(content_hash=f"unvalidated-{abs(hash(script))}", source="test")
+    deployment = Deployment(
+        content_hash=f"unvalidated-{abs(hash(script))}",
+        source="test",
+        files=[DeploymentFile(name=file_name(key), content=content) for key, content in _forms().items()],
+    )
     db_session.add(deployment)
     db_session.flush()
     definition = ProcessDefinition(
@@ -55,6 +60,10 @@ def _store_unvalidated(db_session, script: str) -> ProcessDefinition:
     db_session.add(definition)
     db_session.flush()
     return definition
+
+
+def _forms() -> dict[str, bytes]:
+    return {"test/note": (FIXTURES / "forms" / "test" / "note.json").read_bytes()}
 
 
 def _open(db_session, instance_id):

@@ -97,21 +97,6 @@ def test_state_is_stored_without_the_spec(db_session, deploy_fixture, people, ca
     assert state["tasks"]
 
 
-def test_four_eyes(db_session, deploy_fixture, people, case):
-    deploy_fixture("approval.bpmn")
-    case.case_manager_id = people["both"].id
-    instance = start_instance(db_session, people["both"], "four_eyes", case=case).instance
-    request = open_tasks(db_session, instance.id)["request"]
-    tasks.complete_task(db_session, people["both"], request.id, {"note": "proszę o zgodę"})
-    approve = open_tasks(db_session, instance.id)["approve"]
-    assert approve.assignee_id is None and approve.role == "supervisor"
-    with pytest.raises(Forbidden, match="four-eyes"):
-        tasks.complete_task(db_session, people["both"], approve.id, {"decision": "approve"})
-    tasks.complete_task(db_session, people["sup"], approve.id, {"decision": "approve"})
-    db_session.refresh(instance)
-    assert instance.status == InstanceStatus.COMPLETED
-
-
 def test_assign_is_for_supervisors_of_the_office(db_session, deploy_fixture, people, case):
     deploy_fixture("parallel.bpmn")
     instance = start_instance(db_session, people["sw"], "parallel_diagnosis", case=case).instance
