@@ -16,6 +16,7 @@ from engine.people import models as people_models
 from engine.plans import models as plans_models
 from engine.subsidies import models as subsidies_models
 from engine.tasks import models as tasks_models
+from engine.team import models as team_models
 
 metadata = Base.metadata
 
@@ -35,4 +36,5 @@ __all__ = [
     "plans_models",
     "subsidies_models",
     "tasks_models",
+    "team_models",
 ]

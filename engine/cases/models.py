@@ -60,7 +60,6 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     closure_reason: Mapped[str | None] = mapped_column(Text)
-    flagged_for_team: Mapped[bool] = mapped_column(default=False)
 
     # Loaded on access: the engine touches cases on every step and needs none of these there.
     beneficiary: Mapped[Beneficiary] = relationship()

@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine.cases import lifecycle
 from engine.clock import utcnow
 from engine.instances import service as instances
 from engine.instances.models import InstanceStatus, ProcessInstance, Timer, TimerStatus
@@ -50,8 +49,5 @@ def fire_timer(session: Session, timer_id: int) -> bool:
     if instance.status != InstanceStatus.RUNNING or instance.has_open_incident:
         return False
     runner = instances.load_runner(session, instance)
-    values = lifecycle.timer_variables(session, instance, timer.element_id, timer.due_at.date())
-    if values:
-        runner.set_variables(values)
     instances.advance(session, None, instance, runner, checkpoint=runner.dump(), incident_kind="timer")
     return True

@@ -19,7 +19,16 @@ if TYPE_CHECKING:
     from engine.tasks.models import HumanTask
 
 #: Modules that define operations; imported once when the catalogue is first read.
-OPERATION_MODULES = ("engine.aid.operations",)
+OPERATION_MODULES = (
+    "engine.aid.operations",
+    "engine.subsidies.operations",
+    "engine.people.operations",
+    "engine.assessments.operations",
+    "engine.plans.operations",
+    "engine.delivery.operations",
+    "engine.closure.operations",
+    "engine.team.operations",
+)
 
 
 class OperationKind(StrEnum):

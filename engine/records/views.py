@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
+from engine.accounts.roles import Role
 from engine.cases.models import Case
 from engine.errors import NotFound
 
@@ -28,6 +29,7 @@ READ_MODULES = (
     "engine.plans.read",
     "engine.delivery.read",
     "engine.closure.read",
+    "engine.team.read",
 )
 
 
@@ -45,10 +47,11 @@ class RecordSection:
 class RecordCard:
     kind: str
     record_id: int
-    case_id: int
+    case_id: int | None  # None: a record of the office (a team meeting), for its supervisors
     sections: list[RecordSection] = field(default_factory=list)
     #: Who prepared the record: an approval card tells the preparer they cannot decide it.
     prepared_by_id: int | None = None
+    office_id: int | None = None
 
 
 View = Callable[[Session, User, int], RecordCard | None]
@@ -83,6 +86,10 @@ def record_card(session: Session, actor: User, kind: str | None, record_id: int 
     card = view(session, actor, record_id)
     if card is None:
         return None
+    if card.case_id is None:
+        if not (actor.has_role(Role.SUPERVISOR) and actor.office_id == card.office_id):
+            raise NotFound(f"no {kind} {record_id}")
+        return card
     case = session.get(Case, card.case_id)
     if case is None or not case.can_view(actor):
         raise NotFound(f"no {kind} {record_id}")

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-06 03:16:24.075752
+Create Date: 2026-12-06 03:26:31.539553
 """
 
 from collections.abc import Sequence
@@ -67,6 +67,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_aid_requests_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_aid_requests_status'), ['status'], unique=False)
 
+    op.create_table('team_meetings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('office_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('planned_on', sa.Date(), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('prepared_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('prepared_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=True),
+    sa.Column('minutes', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('recorded_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('held_on IS NULL OR held_on >= planned_on', name=op.f('ck_team_meetings_held_after_planned')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_team_meetings_instance_id_process_instances'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_team_meetings_office_id_offices')),
+    sa.ForeignKeyConstraint(['prepared_by_id'], ['users.id'], name=op.f('fk_team_meetings_prepared_by_id_users')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_team_meetings_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_team_meetings'))
+    )
+    with op.batch_alter_table('team_meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_team_meetings_office_id'), ['office_id'], unique=False)
+
     op.create_table('aid_purchases',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('request_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -87,6 +110,50 @@ def upgrade() -> None:
     with op.batch_alter_table('aid_purchases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_aid_purchases_case_id'), ['case_id'], unique=False)
 
+    op.create_table('team_agenda_items',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('meeting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('presenter_role', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_team_agenda_items_case_id_cases')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['team_meetings.id'], name=op.f('fk_team_agenda_items_meeting_id_team_meetings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_team_agenda_items'))
+    )
+    with op.batch_alter_table('team_agenda_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_team_agenda_items_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_team_agenda_items_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('team_attendees',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('meeting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['team_meetings.id'], name=op.f('fk_team_attendees_meeting_id_team_meetings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_team_attendees'))
+    )
+    with op.batch_alter_table('team_attendees', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_team_attendees_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('team_decisions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('meeting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('decision', sa.Text(), nullable=False),
+    sa.Column('assigned_role', sa.String(length=32), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_team_decisions_case_id_cases')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['team_meetings.id'], name=op.f('fk_team_decisions_meeting_id_team_meetings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_team_decisions'))
+    )
+    with op.batch_alter_table('team_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_team_decisions_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_team_decisions_meeting_id'), ['meeting_id'], unique=False)
+
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('flagged_for_team')
+
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('operation', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('subject_kind', sa.String(length=40), nullable=True))
@@ -106,10 +173,31 @@ def downgrade() -> None:
         batch_op.drop_column('subject_kind')
         batch_op.drop_column('operation')
 
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('flagged_for_team', sa.BOOLEAN(), nullable=False))
+
+    with op.batch_alter_table('team_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_team_decisions_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_team_decisions_case_id'))
+
+    op.drop_table('team_decisions')
+    with op.batch_alter_table('team_attendees', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_team_attendees_meeting_id'))
+
+    op.drop_table('team_attendees')
+    with op.batch_alter_table('team_agenda_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_team_agenda_items_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_team_agenda_items_case_id'))
+
+    op.drop_table('team_agenda_items')
     with op.batch_alter_table('aid_purchases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_aid_purchases_case_id'))
 
     op.drop_table('aid_purchases')
+    with op.batch_alter_table('team_meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_team_meetings_office_id'))
+
+    op.drop_table('team_meetings')
     with op.batch_alter_table('aid_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_aid_requests_status'))
         batch_op.drop_index(batch_op.f('ix_aid_requests_case_id'))

@@ -10,8 +10,12 @@ from sqlalchemy import select
 from engine.accounts.roles import Role
 from engine.audit.models import AuditEvent
 from engine.cases.models import CaseStatus
+from engine.cases.service import BeneficiaryInput, open_case
+from engine.errors import Conflict
 from engine.instances.service import retry_incident, set_instance_variables
 from engine.tasks.models import TaskState
+from engine.team.flags import flag_for_team
+from tests import factories
 from tests.processes.samples import sample
 from tests.processes.services_driver import Desk, DuplicateFound
 from tests.processes.test_scenarios_subsidy import SETTINGS
@@ -88,17 +92,23 @@ def test_a_subsidy_started_without_its_settings_stops_on_an_incident_and_is_retr
 
 
 def test_the_team_sees_only_open_flagged_cases_of_its_office(desk: Desk) -> None:
-    flagged = desk.open_case(
-        "anna", given_names_latin="Ivan", document_number="A1", profile={"team_reason": "Eksmisja"}
-    )
-    closed = desk.open_case("anna", given_names_latin="Oksana", document_number="A2")
-    quiet = desk.open_case("anna", given_names_latin="Petro", document_number="A3")
-    flagged.flagged_for_team = closed.flagged_for_team = True
+    anna = desk.user("anna")
+    flagged = desk.open_case(anna, given_names_latin="Ivan", document_number="A1")
+    closed = desk.open_case(anna, given_names_latin="Oksana", document_number="A2")
+    desk.open_case(anna, given_names_latin="Petro", document_number="A3")
+    flag_for_team(desk.session, anna, flagged, "Eksmisja")
+    flag_for_team(desk.session, anna, closed, "Przeprowadzka")
     closed.status = CaseStatus.CLOSED
-    assert not quiet.flagged_for_team
+    elsewhere = factories.user(desk.session, Role.SOCIAL_WORKER, office_code="WAW", username="waw-sw")
+    other_office = open_case(
+        desk.session, elsewhere, BeneficiaryInput(given_names_latin="Jan", family_name_latin="Kos")
+    )
+    flag_for_team(desk.session, elsewhere, other_office, "Inne biuro")
+    with pytest.raises(Conflict):
+        flag_for_team(desk.session, anna, flagged, "again")
     team = desk.start("team_meeting", case=False)
     desk.advance_to(datetime(2026, 2, 1, 8, tzinfo=UTC))
-    assert team.task("Task_prepare_agenda").data["proposed_agenda"] == [
+    assert team.task("Task_prepare_agenda").row.input_data["agenda_items"] == [
         {"case_ref": flagged.number, "reason": "Eksmisja"}
     ]
 

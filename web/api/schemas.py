@@ -261,7 +261,6 @@ COMPONENTS: dict[str, Any] = {
                 }
             ),
             "closure_reason": NULLABLE_STR,
-            "flagged_for_team": {"type": "boolean"},
             "members": {
                 "type": "array",
                 "items": _object({"user_id": ID, "role": {"type": "string"}, "added_at": TIME}),

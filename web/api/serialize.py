@@ -89,7 +89,6 @@ def case_detail(case: Case, instances: list[ProcessInstance], open_tasks: list[H
     }
     return summary | {
         "closure_reason": case.closure_reason,
-        "flagged_for_team": case.flagged_for_team,
         "members": [{"user_id": m.user_id, "role": m.role, "added_at": when(m.added_at)} for m in case.members],
         "instances": [instance_summary(instance) for instance in instances],
         "open_tasks": [task_summary(task) for task in open_tasks],
