@@ -39,6 +39,7 @@ from engine.instances.models import ProcessInstance
 from engine.rights import rights_for
 from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
+from engine.team.flags import flag_for_team, team_flag
 from web.cases import bp
 from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
@@ -195,10 +196,14 @@ def show(case_id: int) -> str:
     names = _user_names(
         {case.case_manager_id} | {t.assignee_id for t in casefile.open_tasks} | set(casefile.user_ids())
     )
+    flag = team_flag(db, case.id)
+    if flag is not None:
+        names |= _user_names({flag.set_by_id})
     return render_template(
         "cases/show.html",
         case=case,
         cf=casefile,
+        team_flag=flag,
         rights=rights,
         timeline=case_timeline(db, case.id),
         diagrams=diagrams,
@@ -207,6 +212,24 @@ def show(case_id: int) -> str:
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
     )
+
+
+@bp.route("/cases/<int:case_id>/team-flag", methods=["POST"])
+@login_required
+def flag_for_team_view(case_id: int) -> Response:
+    """A case member asks the interdisciplinary team to discuss the case at its next meeting."""
+    db = get_db()
+    actor = _actor()
+    case = get_case(db, actor, case_id)
+    try:
+        flag_for_team(db, actor, case, request.form.get("reason", ""))
+    except (InvalidInput, Conflict) as error:
+        db.rollback()
+        flash(_("The case could not be put on the team's list: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("cases.show", case_id=case_id))
+    db.commit()
+    flash(_("The case is on the list for the next team meeting."), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
 
 
 @bp.route("/cases/<int:case_id>/start", methods=["POST"])

@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.accounts.models import User
 from engine.accounts.roles import Role
+from engine.operations.registry import all_operations
 from engine.definitions.service import TASK_ROLES, InvalidDefinition, deploy
 from engine.definitions.validation import ValidationReport
 from engine.errors import Conflict, InvalidInput, NotFound
@@ -147,6 +148,10 @@ def edit(process_id: str) -> str:
         definition=definition,
         roles=sorted(str(role) for role in TASK_ROLES),
         form_keys=sorted(current_registry().keys()),
+        operations=[
+            {"name": op.name, "kind": str(op.kind), "summary": op.summary, "fields": sorted(op.fields)}
+            for op in all_operations()
+        ],
         has_draft=has_draft,
     )
 

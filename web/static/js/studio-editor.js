@@ -1,6 +1,6 @@
 // The studio's BPMN editor: the bpmn-js Modeler (served from /static/vendor) with a small properties panel for
-// what our engine reads (lane role, formKey, dueIn, nameEn, fourEyesWith, scripts, conditions, timers,
-// decisions), drafts, Validate (findings select their element) and Deploy. The bpmn.io watermark stays.
+// what our engine reads (lane role, formKey, dueIn, nameEn, the operation a form feeds or a service task runs,
+// scripts, conditions, timers, decisions), drafts, Validate (findings select their element) and Deploy. The bpmn.io watermark stays.
 (function () {
   "use strict";
   var root = document.getElementById("studio-editor");
@@ -20,7 +20,15 @@
       { name: "CalledDecisionId", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
       { name: "PreScript", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
       { name: "PostScript", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
-      { name: "InstructionsForEndUser", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] }
+      { name: "InstructionsForEndUser", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
+      { name: "ServiceTaskOperator", superClass: ["Element"],
+        properties: [{ name: "id", type: "String", isAttr: true }, { name: "resultVariable", type: "String", isAttr: true },
+          { name: "parameters", type: "Parameters" }] },
+      { name: "Parameters", superClass: ["Element"],
+        properties: [{ name: "parameters", type: "Parameter", isMany: true }] },
+      { name: "Parameter", superClass: ["Element"],
+        properties: [{ name: "id", type: "String", isAttr: true }, { name: "type", type: "String", isAttr: true },
+          { name: "value", type: "String", isAttr: true }] }
     ]
   };
 
@@ -32,6 +40,19 @@
 
   var roles = JSON.parse(root.getAttribute("data-roles"));
   var formKeys = JSON.parse(root.getAttribute("data-form-keys"));
+  var operations = JSON.parse(root.getAttribute("data-operations"));
+  function operationNames(kind) {
+    return operations.filter(function (op) { return op.kind === kind; }).map(function (op) { return op.name; });
+  }
+  function describeOperation(container, name) {
+    container.textContent = "";
+    var op = operations.filter(function (o) { return o.name === name; })[0];
+    if (!op) { return; }
+    var summary = document.createElement("p");
+    summary.className = "muted";
+    summary.textContent = op.summary + (op.fields.length ? " " + t("operation-fields") + " " + op.fields.join(", ") : "");
+    container.appendChild(summary);
+  }
   var csrf = root.getAttribute("data-csrf");
   var statusEl = root.querySelector("[data-status]");
   var panel = root.querySelector("[data-panel]");
@@ -130,6 +151,26 @@
     modeling.updateProperties(element, { extensionElements: ext });
   }
 
+  function serviceOperator(bo) {
+    var ext = bo.extensionElements;
+    var found = ext && (ext.values || []).filter(function (v) { return v.$type === "spiffworkflow:ServiceTaskOperator"; })[0];
+    return found ? found.id || "" : "";
+  }
+
+  function setServiceOperator(element, name) {
+    var bo = element.businessObject;
+    spiffProperties(bo, true);
+    var ext = bo.extensionElements;
+    var found = ext.values.filter(function (v) { return v.$type === "spiffworkflow:ServiceTaskOperator"; })[0];
+    if (name) {
+      if (!found) { found = moddle.create("spiffworkflow:ServiceTaskOperator", {}); found.$parent = ext; ext.values.push(found); }
+      found.id = name;
+    } else if (found) {
+      ext.values.splice(ext.values.indexOf(found), 1);
+    }
+    modeling.updateProperties(element, { extensionElements: ext });
+  }
+
   // The panel.
 
   var counter = 0;
@@ -173,10 +214,6 @@
 
   function is(bo, type) { return bo && bo.$instanceOf && bo.$instanceOf(type); }
 
-  function userTaskIds(except) {
-    return registry.filter(function (el) { return el.type === "bpmn:UserTask" && el.id !== except; })
-      .map(function (el) { return el.id; });
-  }
 
   function showPreview(container, key) {
     container.textContent = "";
@@ -227,9 +264,13 @@
         setProp(element, "formKey", value);
         showPreview(preview, value);
       })).setAttribute("data-prop", "formKey");
-      field(t("four-eyes"), selectInput(userTaskIds(element.id), getProp(bo, "fourEyesWith"), function (value) {
-        setProp(element, "fourEyesWith", value);
-      })).setAttribute("data-prop", "fourEyesWith");
+      var about = document.createElement("div");
+      field(t("operation"), selectInput(operationNames("form"), getProp(bo, "operation"), function (value) {
+        setProp(element, "operation", value);
+        describeOperation(about, value);
+      })).setAttribute("data-prop", "operation");
+      panel.appendChild(about);
+      describeOperation(about, getProp(bo, "operation"));
       var heading = document.createElement("h3");
       heading.textContent = t("preview");
       panel.appendChild(heading);
@@ -237,6 +278,15 @@
       preview.setAttribute("data-preview", "");
       panel.appendChild(preview);
       showPreview(preview, getProp(bo, "formKey"));
+    }
+    if (is(bo, "bpmn:ServiceTask")) {
+      var serviceAbout = document.createElement("div");
+      field(t("service-operation"), selectInput(operationNames("service"), serviceOperator(bo), function (value) {
+        setServiceOperator(element, value);
+        describeOperation(serviceAbout, value);
+      })).setAttribute("data-prop", "serviceOperation");
+      panel.appendChild(serviceAbout);
+      describeOperation(serviceAbout, serviceOperator(bo));
     }
     if (is(bo, "bpmn:ScriptTask")) {
       field(t("script"), textInput(bo.script, function (value) { modeling.updateProperties(element, { script: value }); }, true))
