@@ -44,6 +44,9 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 HERE = Path(__file__).resolve().parent
+LIBRARY = ROOT / "processes"
+#: Processes of the real library the browser tests run as they are.
+LIBRARY_PROCESSES = ("material_aid.bpmn",)
 
 # Two small processes over the real forms: a plan with a four-eyes approval, and a parallel diagnosis.
 PROCESSES = """<?xml version="1.0" encoding="UTF-8"?>
@@ -165,7 +168,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     database.configure(url, force=True)
     with database.unit_of_work() as session:
         users = {name: factories.user(session, *roles, username=name) for name, roles in ROLES.items()}
-        deploy(session, None, [SourceFile(name="browser.bpmn", content=PROCESSES.encode())], source="test")
+        library = [SourceFile(name=name, content=(LIBRARY / name).read_bytes()) for name in LIBRARY_PROCESSES]
+        deploy(session, None, [SourceFile(name="browser.bpmn", content=PROCESSES.encode()), *library], source="test")
     port = _free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

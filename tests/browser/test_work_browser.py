@@ -9,12 +9,16 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.accounts.models import User
+from engine.cases.service import BeneficiaryInput, open_case
 from engine.db import database
+from engine.instances.service import start_instance
 from engine.tasks.models import HumanTask, TaskState
-from engine.tasks.service import complete_task
+from engine.tasks.service import assign_task, complete_task
 from tests.processes.samples import sample
 
 pytestmark = pytest.mark.browser
+#: 1 250,00 as Polish formats it (a no-break space between thousands).
+THOUSAND_250 = re.compile(r"1\s250,00")
 
 
 def open_task(instance_id: int, element_id: str) -> HumanTask:
@@ -105,33 +109,67 @@ def test_form_errors_keep_typed_values_and_a_draft_is_saved(login, page, start_p
     expect(page.locator("[name='ipd_goals-1-goal_id']")).to_have_value("X9")
 
 
-def test_four_eyes_refusal_then_another_supervisor_approves(login, page, start_process, live_server, screenshot):
-    case, instance = start_process("browser_plan", manager="both", family="Hassan")
-    draft = open_task(instance.id, "draft")
+def _aid_requests_on_one_case(live_server, requests):
+    """One case managed by "sw", a material-aid process per (requester, category, amount), requests made."""
     with database.unit_of_work() as session:
-        both = session.get(User, live_server.users["both"].id)
-        complete_task(session, both, draft.id, sample("ipd/plan"))
-    approve = open_task(instance.id, "approve")
+        manager = session.get(User, live_server.users["sw"].id)
+        case = open_case(
+            session, manager, BeneficiaryInput(given_names_latin="Olena", family_name_latin="Hassan", citizenship="UKR")
+        )
+        instances = []
+        for requester, category, amount in requests:
+            actor = session.get(User, live_server.users[requester].id)
+            instance = start_instance(session, actor, "material_aid", case=case).instance
+            request = session.scalar(
+                select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == TaskState.OPEN)
+            )
+            if request.assignee_id != actor.id:
+                supervisor = session.get(User, live_server.users["sup"].id)
+                assign_task(session, supervisor, request.id, actor.id)
+            complete_task(
+                session,
+                actor,
+                request.id,
+                sample("material_aid/request", aid_category=category, aid_amount=amount, aid_description=category),
+            )
+            instances.append(instance.id)
+    return case, instances
+
+
+def test_two_aid_requests_on_one_case_each_card_shows_its_own_and_four_eyes_holds(login, page, live_server, screenshot):
+    case, (first, second) = _aid_requests_on_one_case(
+        live_server, [("both", "clothing", "1250.00"), ("sw", "small_appliances", "300.00")]
+    )
+    first_approval = open_task(first, "Task_approve_aid")
+    second_approval = open_task(second, "Task_approve_aid")
 
     login("both")
     page.goto("/approvals")
-    section = page.locator("section.approval", has_text=case.number)
-    expect(section).to_contain_text("Olena Hassan")
-    expect(section).to_contain_text("Cele")  # the request's goals, read-only
-    screenshot("approvals")
-    section.get_by_role("link", name="Zdecyduj").click()
+    cards = page.locator("section.approval", has_text=case.number)
+    expect(cards).to_have_count(2)
+    own = page.locator("section.approval", has=page.locator(f"a[href='/tasks/{first_approval.id}']"))
+    other = page.locator("section.approval", has=page.locator(f"a[href='/tasks/{second_approval.id}']"))
+    expect(own).to_contain_text(THOUSAND_250)
+    expect(own).not_to_contain_text("300,00")
+    expect(own.locator(".four-eyes-note")).to_be_visible()
+    expect(other).to_contain_text("300,00")
+    expect(other).not_to_contain_text(THOUSAND_250)
+    expect(other.locator(".four-eyes-note")).to_have_count(0)
+    screenshot("approvals-two-requests")
+
+    own.get_by_role("link", name="Zdecyduj").click()
+    expect(page.locator(".subject-record")).to_contain_text(THOUSAND_250)
     page.get_by_label("Zatwierdzam").check()
     page.get_by_role("button", name="Wyślij").click()
     expect(page.locator(".flash-error[role=alert]").first).to_contain_text("Zasada czworga oczu")
-    page.locator("form[action='/logout'] button").click()
 
-    login("sup")
-    page.goto(f"/tasks/{approve.id}")
+    page.goto(f"/tasks/{second_approval.id}")
+    expect(page.locator(".subject-record")).to_contain_text("300,00")
     page.get_by_label("Zatwierdzam").check()
     page.get_by_role("button", name="Wyślij").click()
     expect(page.locator(".flash-success")).to_contain_text("Zadanie wykonane")
-    page.goto(f"/tasks/{approve.id}")
-    expect(page.locator("main")).to_contain_text("Przesłane odpowiedzi")
+    page.goto(f"/tasks/{second_approval.id}")
+    expect(page.locator(".subject-record")).to_contain_text("300,00")
     screenshot("task-completed")
 
 
