@@ -11,11 +11,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.accounts.models import User
 from engine.accounts.roles import Role
-from engine.operations.registry import all_operations
 from engine.definitions.service import TASK_ROLES, InvalidDefinition, deploy
 from engine.definitions.validation import ValidationReport
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances import migration
+from engine.operations.registry import all_operations
 from forms.registry import current_registry
 from web.db import get_db
 from web.security import roles_required
