@@ -28,7 +28,7 @@ def approval_limit() -> Decimal:
 def load_request(session: Session, call: Call, *, lock: bool = False) -> AidRequest:
     case = call.require_case()
     request = session.get(AidRequest, call.record_id(SUBJECT.key), with_for_update=lock)
-    if request is None or request.case_id != case.id:
+    if request is None or request.case_id != case.id or request.instance_id != call.instance.id:
         raise NotFound("the material-aid request of this process does not exist")
     return request
 

@@ -32,7 +32,7 @@ from engine.instances.models import (
     Timer,
     TimerStatus,
 )
-from engine.operations.binding import ServiceOperations
+from engine.operations.binding import ServiceOperations, record_keys
 from engine.spiff.runner import InstanceRunner, StepFailed
 from engine.tasks import projection
 
@@ -371,6 +371,12 @@ def set_instance_variables(session: Session, actor: User, instance_id: int, valu
     if bad:
         raise InvalidInput(
             "invalid variable names", {key: "use a plain name such as monthly_rent" for key in map(str, bad)}
+        )
+    owned = sorted(set(values) & record_keys())
+    if owned:
+        raise InvalidInput(
+            "these values belong to the case records and change only through their operations",
+            {key: "record ids and decisions cannot be set by hand" for key in owned},
         )
     instance = lock_instance(session, instance_id)
     _operable(session, actor, instance)

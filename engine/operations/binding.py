@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.models import Case
 from engine.errors import Conflict
-from engine.operations.registry import Call, Operation, OperationKind, get_operation
+from engine.operations.registry import Call, Operation, OperationKind, all_operations, get_operation
 
 if TYPE_CHECKING:
     from engine.accounts.models import User
@@ -62,12 +62,16 @@ def run_form_operation(
 
     The caller holds a savepoint around this and the step it leads to.
     """
+    values = {key: task_data.get(key) for key in operation.reads}
+    if operation.subject is not None and operation.subject.key in values and task.subject_id is not None:
+        # The task was opened for one record: what it decides cannot be redirected by changed process data.
+        values[operation.subject.key] = task.subject_id
     call = Call(
         session=session,
         actor=actor,
         instance=instance,
         case=_case(session, instance),
-        values={key: task_data.get(key) for key in operation.reads},
+        values=values,
         form={key: value for key, value in form.items() if key in operation.fields},
         task=task,
     )
@@ -119,3 +123,8 @@ def prefill(
         values={key: task_data.get(key) for key in operation.reads},
     )
     return dict(operation.prefill(call))
+
+
+def record_keys() -> frozenset[str]:
+    """Process-data keys that belong to operations (record ids and outcomes): only operations change them."""
+    return frozenset(key for operation in all_operations() for key in (*operation.reads, *operation.writes))

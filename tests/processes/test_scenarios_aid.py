@@ -114,3 +114,19 @@ def test_two_requests_on_one_case_each_preparer_is_refused_on_their_own_only(sta
     assert {one.status, two.status} == {AidStatus.APPROVED}
     instances = desk.session.scalars(select(ProcessInstance.id).where(ProcessInstance.process_id == "material_aid"))
     assert len(list(instances)) == 3
+
+
+def test_the_decision_stays_on_the_request_the_approval_was_opened_for(start, desk) -> None:
+    from engine.errors import InvalidInput
+    from engine.instances.service import set_instance_variables
+
+    first = start("material_aid")
+    first.complete("Task_request_aid", sample("material_aid/request", aid_amount="1250.00"), actor="anna")
+    second = start("material_aid")
+    second.complete("Task_request_aid", sample("material_aid/request", aid_amount="900.00"), actor="anna")
+    boss = desk.user("koordynator", "supervisor")
+    with pytest.raises(InvalidInput, match="case records"):
+        set_instance_variables(desk.session, boss, first.instance.id, {"aid_request_id": _request(second).id})
+    first.complete("Task_approve_aid", sample("material_aid/approval"), actor="ewa")
+    assert _request(first).status == AidStatus.APPROVED
+    assert _request(second).status == AidStatus.AWAITING_APPROVAL
