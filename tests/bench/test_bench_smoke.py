@@ -25,3 +25,26 @@ def test_engine_age_benchmark_runs(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ours (pruned state + projection)" in result.stdout
     assert "naive (whole state, one blob)" in result.stdout
+
+
+def test_casefile_dashboard_benchmark_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "casefile_dashboard.py"),
+            "--sizes",
+            "6,12",
+            "--requests",
+            "3",
+            "--templates",
+            "2",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "measured with 12 cases" in result.stdout
+    assert "case page" in result.stdout and "dashboard" in result.stdout
