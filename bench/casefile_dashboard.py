@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -208,7 +209,7 @@ def measure(url: str, office_id: int, username: str, requests: int) -> dict[str,
         instance_path=Path(tempfile.mkdtemp()),
         database_url=url,
         broker_url="memory://",
-        secret_key="bench-secret-key-that-is-long-enough-0123456789abcdef",
+        secret_key=secrets.token_urlsafe(48),
     ).resolved()
     app = create_app({"SETTINGS": settings, "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False})
     database.configure(url, force=True)
