@@ -289,7 +289,7 @@ def submit_plan(call: Call) -> Mapping[str, Any]:
     return {"plan_id": plan.id}
 
 
-def _as_form(version: PlanVersion) -> dict[str, Any]:
+def as_form(version: PlanVersion) -> dict[str, Any]:
     return {
         "ipd_goals": [
             {
@@ -331,7 +331,7 @@ def plan_as_drafted(call: Call) -> Mapping[str, Any]:
     plan = call.session.get(Plan, plan_id)
     if plan is None or (call.case is not None and plan.case_id != call.case.id):
         return {}
-    return _as_form(current_version(call.session, plan.id))
+    return as_form(current_version(call.session, plan.id))
 
 
 # -- approval and signature -----------------------------------------------------------------------------------
@@ -354,9 +354,7 @@ def decide_plan(call: Call) -> Mapping[str, Any]:
     decision = inputs.choice(call.form, "ipd_approval_decision", tuple(Decision))
     comment = inputs.text(call.form, "ipd_approval_comment", required=decision == Decision.RETURN)
     now = utcnow()
-    call.session.add(
-        PlanDecision(version_id=version.id, decision=decision, comment=comment, decided_by_id=actor.id, decided_at=now)
-    )
+    version.decisions.append(PlanDecision(decision=decision, comment=comment, decided_by_id=actor.id, decided_at=now))
     if decision == Decision.APPROVE:
         version.status = PlanStatus.APPROVED
         version.approved_on = now.date()
@@ -495,8 +493,7 @@ def record_review(call: Call) -> Mapping[str, Any]:
     form = call.form
     outcome = inputs.choice(form, "review_outcome", tuple(ReviewOutcome))
     review = PlanReview(
-        plan_id=plan.id,
-        version_id=version.id,
+        version=version,
         instance_id=call.instance.id,
         reviewed_on=inputs.day(form, "reviewed_on"),
         rating_language=inputs.choice(form, "review_rating_language", RATINGS),
@@ -527,7 +524,7 @@ def record_review(call: Call) -> Mapping[str, Any]:
             PlanReviewGoal(goal_id=goal.id, rating=rating, comment=comment.strip() if isinstance(comment, str) else None)
         )
         goal.status = GOAL_STATUS_AFTER_RATING[rating]
-    call.session.add(review)
+    plan.reviews.append(review)
     if outcome == ReviewOutcome.CLOSE:
         _end(plan, version, actor, "closed_after_review", review.summary)
     call.session.flush()
