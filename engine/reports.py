@@ -132,7 +132,11 @@ def plans_awaiting_approval(session: Session, office_id: int | None = None) -> l
     """Plan versions submitted and not decided yet (originals and annexes), oldest first."""
     stmt = (
         select(
-            PlanVersion.plan_id, PlanVersion.version, Plan.case_id, PlanVersion.submitted_by_id, PlanVersion.submitted_at
+            PlanVersion.plan_id,
+            PlanVersion.version,
+            Plan.case_id,
+            PlanVersion.submitted_by_id,
+            PlanVersion.submitted_at,
         )
         .join(Plan, Plan.id == PlanVersion.plan_id)
         .where(PlanVersion.status == PlanStatus.SUBMITTED)

@@ -209,8 +209,11 @@ def _cost(value: Any, path: str) -> Decimal:
 
 
 def _obligations(form: Mapping[str, Any]) -> list[PlanObligation]:
-    rows = []
-    for party, key in (("beneficiary", "ipd_obligations_beneficiary"), ("organisation", "ipd_obligations_organisation")):
+    rows: list[PlanObligation] = []
+    for party, key in (
+        ("beneficiary", "ipd_obligations_beneficiary"),
+        ("organisation", "ipd_obligations_organisation"),
+    ):
         texts = [t.strip() for t in form.get(key) or [] if isinstance(t, str) and t.strip()]
         if not texts:
             raise InvalidInput("obligations are missing", {key: "write at least one obligation"})
@@ -521,7 +524,9 @@ def record_review(call: Call) -> Mapping[str, Any]:
         rating = _choice(raw, "rating", RATINGS, path)
         comment = raw.get("comment")
         review.goal_progress.append(
-            PlanReviewGoal(goal_id=goal.id, rating=rating, comment=comment.strip() if isinstance(comment, str) else None)
+            PlanReviewGoal(
+                goal_id=goal.id, rating=rating, comment=comment.strip() if isinstance(comment, str) else None
+            )
         )
         goal.status = GOAL_STATUS_AFTER_RATING[rating]
     plan.reviews.append(review)

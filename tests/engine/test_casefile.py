@@ -138,7 +138,10 @@ def test_plan_status_follows_drafting_return_and_approval(db_session, people, ca
     do(db_session, sup, case, "Task_approve_plan", sample("ipd/approval"))
     plan = build_casefile(db_session, sw, case).plan
     assert plan.status == "approved" and plan.starts_on is not None and plan.ends_on is not None
-    assert [(h.version, h.decision, h.comment) for h in plan.decisions] == [(1, "return", "Dates?"), (1, "approve", None)]
+    assert [(h.version, h.decision, h.comment) for h in plan.decisions] == [
+        (1, "return", "Dates?"),
+        (1, "approve", None),
+    ]
     assert plan.decisions[0].decided_by_id == sup.id
     do(db_session, sw, case, "Task_sign_plan", sample("ipd/signature"))
     plan = build_casefile(db_session, sw, case).plan
