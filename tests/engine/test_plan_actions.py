@@ -84,3 +84,19 @@ def test_the_responsible_specialist_may_change_their_action_and_nobody_else_may(
     other_case = test_casefile.open_case(db_session, other, test_casefile.BeneficiaryInput("Ahmad", "Test"))
     with pytest.raises(NotFound):
         update_action_status(db_session, other, other_case, course.id, ActionStatus.DONE)
+
+
+def test_closing_the_case_ends_its_plan_and_its_actions_stop_changing(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
+    from engine.closure.hooks import open_commitments, stop_commitments
+    from engine.plans.models import Plan
+
+    course, _ = _signed_plan(db_session, people, case)
+    [plan] = db_session.scalars(select(Plan)).all()
+    assert [(c.kind, c.record_id, c.summary) for c in open_commitments(db_session, case) if c.kind == "plan"] == [
+        ("plan", plan.id, "IPD version 1 (signed)")
+    ]
+    stop_commitments(db_session, people["sup"], case)
+    assert (plan.end_reason, plan.versions[0].status) == ("case_closed", "ended")
+    assert not [c for c in open_commitments(db_session, case) if c.kind == "plan"]
+    with pytest.raises(Conflict):
+        update_action_status(db_session, people["sw"], case, course.id, ActionStatus.DONE)
