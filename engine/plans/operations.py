@@ -221,15 +221,29 @@ def _obligations(form: Mapping[str, Any]) -> list[PlanObligation]:
     return rows
 
 
-def _fill(version: PlanVersion, plan: Plan | None, form: Mapping[str, Any]) -> None:
+def _fill(
+    version: PlanVersion, plan: Plan | None, form: Mapping[str, Any], previous: PlanVersion | None = None
+) -> None:
     duration = inputs.whole(form, "plan_duration_months", low=1, high=24)
     version.duration_months = duration
     version.review_interval_months = inputs.whole(form, "review_interval_months", low=1, high=3)
     version.language = inputs.text(form, "ipd_language") or ""
     goals = _goals(form, _latest_end(plan, duration))
     _actions(form, goals)
+    if previous is not None:
+        _carry_progress(previous, goals)
     version.goals = goals
     version.obligations = _obligations(form)
+
+
+def _carry_progress(previous: PlanVersion, goals: Sequence[PlanGoal]) -> None:
+    """An annex keeps what was reached: a goal with the same reference, an action with the same text and goal."""
+    goal_status = {goal.code: goal.status for goal in previous.goals}
+    action_status = {(action.goal.code, action.text): action.status for action in previous.actions}
+    for goal in goals:
+        goal.status = goal_status.get(goal.code, GoalStatus.OPEN)
+        for action in goal.actions:
+            action.status = action_status.get((goal.code, action.text), ActionStatus.PLANNED)
 
 
 @operation(
@@ -247,6 +261,7 @@ def submit_plan(call: Call) -> Mapping[str, Any]:
     plan: Plan | None = None
     if call.values.get(SUBJECT.key) is not None:
         plan = load_plan(call, lock=True)
+    previous: PlanVersion | None = None
     if plan is None:
         plan = Plan(case_id=case.id, created_by_id=actor.id, created_at=utcnow())
         version = PlanVersion(version=1)
@@ -264,10 +279,13 @@ def submit_plan(call: Call) -> Mapping[str, Any]:
             session.flush()
         elif latest.status == PlanStatus.SIGNED:
             version, annex = PlanVersion(version=latest.version + 1), True
+            previous = latest
             plan.versions.append(version)
         else:
             raise Conflict(f"version {latest.version} of this plan is {latest.status}: it cannot be redrafted now")
-    _fill(version, plan if plan.starts_on else None, call.form)
+    if previous is None and version.version > 1:
+        previous = in_force(session, plan.id)  # a returned annex still builds on the version in force
+    _fill(version, plan if plan.starts_on else None, call.form, previous)
     version.status = PlanStatus.SUBMITTED
     version.instance_id = call.instance.id
     version.submitted_by_id = actor.id

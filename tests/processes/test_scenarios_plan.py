@@ -107,6 +107,7 @@ def test_an_annex_is_the_next_version_and_goes_back_through_approval_and_signatu
     s.complete("Task_draft_plan", sample("ipd/plan", review_interval_months=2), actor="anna")
     one, two = s.session.scalars(select(PlanVersion).where(PlanVersion.plan_id == plan_id).order_by("version"))
     assert (one.status, two.version, two.status) == (PlanStatus.SIGNED, 2, PlanStatus.SUBMITTED)
+    assert [g.status for g in two.goals] == ["partly", "open"]  # the annex keeps what the review found
     with pytest.raises(FourEyesViolation):
         s.complete("Task_approve_plan", sample("ipd/approval"), actor="anna")
     s.complete(
