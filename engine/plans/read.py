@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.accounts.models import User
 from engine.cases.models import Case
+from engine.plans.actions import may_update_action
 from engine.plans.models import (
     Plan,
     PlanAction,
@@ -22,7 +23,7 @@ from engine.plans.models import (
     PlanStatus,
     PlanVersion,
 )
-from engine.plans.operations import as_form, may_update_action
+from engine.plans.operations import as_form
 from engine.records.views import RecordCard, RecordSection, record_view
 
 PLAN_FORM = "ipd/plan"

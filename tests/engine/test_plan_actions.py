@@ -12,8 +12,8 @@ from engine.audit.models import AuditEvent
 from engine.cases.models import Case, CaseMember
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances.service import start_instance
+from engine.plans.actions import update_action_status
 from engine.plans.models import ActionStatus, PlanAction
-from engine.plans.operations import update_action_status
 from tests import factories
 from tests.engine import test_casefile
 from tests.engine.test_casefile import do, sample

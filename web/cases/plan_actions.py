@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from engine.cases.service import get_case
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.plans.operations import update_action_status
+from engine.plans.actions import update_action_status
 from web.cases import bp
 from web.db import get_db
 
