@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import Office, User
 from engine.cases.models import Case, CaseMember, CaseStatus
 from engine.clock import utcnow
+from engine.plans.models import Plan, PlanStatus, PlanVersion
 from engine.tasks.models import HumanTask, TaskState
 
 DEFAULT_SUBSIDY_BUDGET = Decimal("120000.00")
-PLAN_APPROVAL_ELEMENT = "Task_approve_plan"
 PAYMENT_ELEMENT = "Task_confirm_payment"
 SUBSIDY_APPROVAL_ELEMENT = "Task_approve_subsidy"
 
@@ -119,12 +119,32 @@ def overdue_tasks(session: Session, office_id: int | None = None, *, now: dateti
     return list(session.scalars(stmt.order_by(HumanTask.due_at).limit(200)))
 
 
-def plans_awaiting_approval(session: Session, office_id: int | None = None) -> list[HumanTask]:
-    """Open plan-approval tasks, oldest first."""
-    stmt = select(HumanTask).where(HumanTask.state == TaskState.OPEN, HumanTask.element_id == PLAN_APPROVAL_ELEMENT)
+@dataclass(frozen=True)
+class PlanAwaitingApproval:
+    plan_id: int
+    version: int
+    case_id: int
+    submitted_by_id: int | None
+    submitted_at: datetime | None
+
+
+def plans_awaiting_approval(session: Session, office_id: int | None = None) -> list[PlanAwaitingApproval]:
+    """Plan versions submitted and not decided yet (originals and annexes), oldest first."""
+    stmt = (
+        select(
+            PlanVersion.plan_id,
+            PlanVersion.version,
+            Plan.case_id,
+            PlanVersion.submitted_by_id,
+            PlanVersion.submitted_at,
+        )
+        .join(Plan, Plan.id == PlanVersion.plan_id)
+        .where(PlanVersion.status == PlanStatus.SUBMITTED)
+    )
     if office_id is not None:
-        stmt = stmt.where(HumanTask.office_id == office_id)
-    return list(session.scalars(stmt.order_by(HumanTask.created_at)))
+        stmt = stmt.join(Case, Case.id == Plan.case_id).where(Case.office_id == office_id)
+    rows = session.execute(stmt.order_by(PlanVersion.submitted_at, PlanVersion.id))
+    return [PlanAwaitingApproval(*row) for row in rows]
 
 
 def _amount(value: object) -> Decimal:

@@ -115,12 +115,16 @@ def test_psychological_details_are_withheld_from_other_roles(db_session, people,
 def test_plan_status_follows_drafting_return_and_approval(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
     sw, sup = people["sw"], people["sup"]
     start_instance(db_session, sw, "ipd_drafting", case=case)
+    assert build_casefile(db_session, sw, case).plan is None
     do(db_session, sw, case, "Task_draft_plan", sample("ipd/plan"))
     plan = build_casefile(db_session, sw, case).plan
-    assert plan is not None and plan.status == "awaiting_approval"
-    assert [g["goal_id"] for g in plan.goals] == ["G1", "G2"]
-    assert plan.goals[0]["status"] == "not_reviewed"
-    assert {a["status"] for a in plan.actions} <= {"planned", "deadline_passed"}
+    assert plan is not None and (plan.version, plan.status) == (1, "submitted")
+    assert plan.submitted_by_id == sw.id
+    assert [(g.code, g.status) for g in plan.goals] == [("G1", "open"), ("G2", "open")]
+    assert [(a.goal_code, a.status) for a in plan.actions] == [("G1", "planned"), ("G2", "planned")]
+    assert plan.actions[0].estimated_cost == Decimal("1200.00") and plan.actions[1].estimated_cost is None
+    assert plan.obligations_beneficiary == ["Attend Polish classes", "Keep in contact every two weeks"]
+    assert not any(a.may_update for a in plan.actions)  # only the actions of a signed plan change
     do(
         db_session,
         sup,
@@ -133,11 +137,18 @@ def test_plan_status_follows_drafting_return_and_approval(db_session, people, ca
     do(db_session, sw, case, "Task_draft_plan", sample("ipd/plan"))
     do(db_session, sup, case, "Task_approve_plan", sample("ipd/approval"))
     plan = build_casefile(db_session, sw, case).plan
-    assert plan.status == "approved"
-    assert [h["decision"] for h in plan.approval_history] == ["return", "approve"]
-    assert plan.approval_history[0]["comment"] == "Dates?"
+    assert plan.status == "approved" and plan.starts_on is not None and plan.ends_on is not None
+    assert [(h.version, h.decision, h.comment) for h in plan.decisions] == [
+        (1, "return", "Dates?"),
+        (1, "approve", None),
+    ]
+    assert plan.decisions[0].decided_by_id == sup.id
     do(db_session, sw, case, "Task_sign_plan", sample("ipd/signature"))
-    assert build_casefile(db_session, sw, case).plan.status == "signed"
+    plan = build_casefile(db_session, sw, case).plan
+    assert (plan.status, plan.in_force_version, plan.signed_language) == ("signed", 1, "uk")
+    assert all(a.may_update for a in plan.actions)  # sw is the case manager
+    assert plan.latest_review is None
+    assert {sw.id, sup.id} <= build_casefile(db_session, sw, case).user_ids()
 
 
 def test_subsidy_payments_and_material_aid(db_session, people, case) -> None:  # type: ignore[no-untyped-def]

@@ -88,8 +88,11 @@ def test_plans_awaiting_approval(db_session, library, staff) -> None:  # type: i
     assert plans_awaiting_approval(db_session, sw.office_id) == []
     do(db_session, sw, case, "Task_draft_plan", sample("ipd/plan"))
     waiting = plans_awaiting_approval(db_session, sw.office_id)
-    assert [t.case_id for t in waiting] == [case.id]
+    assert [(p.case_id, p.version, p.submitted_by_id) for p in waiting] == [(case.id, 1, sw.id)]
     assert plans_awaiting_approval(db_session, staff["sw_waw"].office_id) == []
+    returned = {"ipd_approval_decision": "return", "ipd_approval_comment": "Dates?"}
+    do(db_session, staff["sup"], case, "Task_approve_plan", returned)
+    assert plans_awaiting_approval(db_session, sw.office_id) == []
 
 
 def test_subsidy_spend_against_budget(db_session, library, staff, monkeypatch) -> None:  # type: ignore[no-untyped-def]

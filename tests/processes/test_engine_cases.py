@@ -124,10 +124,13 @@ def test_specialists_of_the_case_get_its_tasks_once_associated(desk: Desk) -> No
 
 
 def test_a_correction_made_while_the_plan_waits_for_its_review_is_kept(desk: Desk) -> None:
-    plan = desk.start(
-        "plan_period", {"ipd_approved_on": "2026-01-12", "plan_duration_months": 12, "review_interval_months": 3}
-    )
+    drafting = desk.start("ipd_drafting")
+    drafting.complete("Task_draft_plan", sample("ipd/plan"), actor="anna")
+    drafting.complete("Task_approve_plan", sample("ipd/approval"), actor="ewa")
+    drafting.complete("Task_sign_plan", sample("ipd/signature"), actor="anna")
+    plan = desk.start("plan_period", {"plan_id": drafting.data["plan_id"]})
     assert [t.value[:10] for t in plan.waiting_timers()] == ["2026-04-12"]
-    set_instance_variables(desk.session, desk.user("ewa"), plan.instance.id, {"review_interval_months": 2})
+    # A key the step before the timer holds too (the plan's end, as the schedule gave it).
+    set_instance_variables(desk.session, desk.user("ewa"), plan.instance.id, {"plan_ends_on": "2026-12-12"})
     desk.advance_to(datetime(2026, 4, 12, 12, tzinfo=UTC))
-    assert plan.task("Task_review_plan").data["review_interval_months"] == 2
+    assert plan.task("Task_review_plan").data["plan_ends_on"] == "2026-12-12"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from engine.plans.models import Plan
 from tests.processes.samples import sample
 
 
@@ -20,11 +21,13 @@ def test_a_case_from_intake_to_closure(start) -> None:
     s.advance(days=16)  # the vocational assessment is late: a reminder, no escalation yet
     assert s.count("Script_remind_vocational") == 1
     s.complete("Task_diagnose_vocational", sample("diagnosis/vocational"), actor="marek")
-    s.complete("Task_draft_plan", sample("ipd/plan", plan_duration_months=6), actor="anna")
+    goals = sample("ipd/plan")["ipd_goals"]
+    goals[0]["target_date"], goals[1]["target_date"] = "2026-07-15", "2026-07-20"
+    s.complete("Task_draft_plan", sample("ipd/plan", plan_duration_months=6, ipd_goals=goals), actor="anna")
     s.complete("Task_approve_plan", sample("ipd/approval"), actor="ewa")
     s.complete("Task_sign_plan", sample("ipd/signature"), actor="anna")
-    approved = s.data_of("Script_record_decision")["ipd_approved_on"]
-    assert approved == "2026-01-28"
+    plan = s.session.get(Plan, s.data["plan_id"])
+    assert (plan.starts_on, plan.ends_on) == (date(2026, 1, 28), date(2026, 7, 28))
     s.advance_to(datetime(2026, 4, 28, 12, tzinfo=UTC))
     s.complete("Task_review_plan", sample("review/plan_review"), actor="anna")
     s.advance_to(datetime(2026, 7, 28, 12, tzinfo=UTC))
@@ -33,7 +36,8 @@ def test_a_case_from_intake_to_closure(start) -> None:
     s.complete("Task_approve_closure", sample("closure/approval"), actor="ewa")
     assert s.completed
     assert s.data["intake_outcome"] == "admitted"
-    assert s.data["plan_outcome"] == "finished"
+    assert s.data["plan_end_decision"] == "finish"
+    assert plan.end_reason == "finished" and plan.versions[0].status == "ended"
     assert s.data["case_status"] == "closed"
     assert s.data["case_closed_on"] == "2026-07-28"
     assert s.waiting_timers() == []

@@ -258,11 +258,49 @@ def test_a_returned_plan_shows_the_comment_to_the_drafter(client, login, db_sess
     db_session.commit()
     login(sw)
     text = page(client.get(f"/tasks/{redraft.id}"))
-    assert 'class="card previous-decision"' in text
+    # The returned draft works on the plan: its card shows the version as submitted and the supervisor's return.
+    assert (redraft.subject_kind, redraft.subject_id) == ("plan", approve.subject_id)
+    assert 'class="card subject-record"' in text and f'data-record="plan:{redraft.subject_id}"' in text
     assert "Brakuje terminu rejestracji w PUP." in text and "Zwracam do poprawy" in text
+    assert "Learn Polish" in text  # the form starts from the returned version, read from the plan tables
     complete_task(db_session, sw, redraft.id, sample("ipd/plan"))
     approve = open_task(db_session, case.id, "Task_approve_plan")
     db_session.commit()
     client.post("/logout")
     login(staff["sup2"])
-    assert "previous-decision" not in page(client.get(f"/tasks/{approve.id}"))
+    text = page(client.get(f"/tasks/{approve.id}"))
+    # The second supervisor decides the resubmitted version and sees why it was returned before.
+    assert f'data-record="plan:{approve.subject_id}"' in text and "Brakuje terminu rejestracji w PUP." in text
+    assert "four-eyes-note" not in text
+
+
+def test_the_case_file_shows_the_plan_and_marks_an_action_done(client, login, db_session, library, staff) -> None:  # type: ignore[no-untyped-def]
+    from engine.plans.models import PlanAction
+
+    sw, sup = staff["sw"], staff["sup"]
+    case = open_case(db_session, sw, BeneficiaryInput("Olena", "Kovalenko"))
+    start_instance(db_session, sw, "ipd_drafting", case=case)
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_draft_plan").id, sample("ipd/plan"))
+    approve = open_task(db_session, case.id, "Task_approve_plan")
+    claim_task(db_session, sup, approve.id)
+    complete_task(db_session, sup, approve.id, sample("ipd/approval"))
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_sign_plan").id, sample("ipd/signature"))
+    db_session.commit()
+    course = db_session.scalars(select(PlanAction).order_by(PlanAction.position)).first()
+    login(sw)
+    text = page(client.get(f"/cases/{case.id}"))
+    assert 'data-plan-status="signed"' in text and "Learn Polish" in text and "CIC Lublin" in text
+    assert f'data-action="{course.id}"' in text and 'class="inline-form action-status"' in text
+    response = client.post(f"/cases/{case.id}/plan/actions/{course.id}/status", data={"status": "done"})
+    assert response.status_code == 303
+    db_session.refresh(course)
+    assert course.status == "done" and course.status_changed_by_id == sw.id
+    plan_card = page(client.get(f"/cases/{case.id}/records/plan/{approve.subject_id}"))
+    assert "Learn Polish" in plan_card and "Zatwierdzam" in plan_card
+    # A specialist of another role, not on the case, sees no plan and cannot change it.
+    client.post("/logout")
+    login(staff["law"])
+    response = client.post(f"/cases/{case.id}/plan/actions/{course.id}/status", data={"status": "dropped"})
+    assert response.status_code in (403, 404)
+    db_session.refresh(course)
+    assert course.status == "done"

@@ -64,6 +64,8 @@ STATUS_LABELS = {
     "returned": _l("returned for changes"),
     "approved": _l("approved"),
     "signed": _l("approved and signed"),
+    "submitted": _l("submitted for approval"),
+    "ended": _l("ended"),
     # goals and actions
     "not_reviewed": _l("not reviewed yet"),
     "planned": _l("planned"),
@@ -72,6 +74,12 @@ STATUS_LABELS = {
     "some_progress": _l("some progress"),
     "good_progress": _l("good progress"),
     "achieved": _l("achieved"),
+    "not_applicable": _l("not applicable"),
+    "partly": _l("partly achieved"),
+    "not_achieved": _l("not achieved"),
+    "dropped": _l("dropped"),
+    "in_progress": _l("in progress"),
+    "done": _l("done"),
     # subsidies and aid
     "pending": _l("pending"),
     "not_eligible": _l("not eligible"),
