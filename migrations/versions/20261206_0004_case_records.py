@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-06 03:26:31.539553
+Create Date: 2026-12-06 03:49:09.289179
 """
 
 from collections.abc import Sequence
@@ -37,6 +37,28 @@ def upgrade() -> None:
     with op.batch_alter_table('case_flags', schema=None) as batch_op:
         batch_op.create_index('ix_case_flags_case_kind_active', ['case_id', 'kind', 'cleared_at'], unique=False)
 
+    op.create_table('plans',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('extended_months', sa.Integer(), nullable=False),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('end_reason', sa.String(length=30), nullable=True),
+    sa.Column('end_summary', sa.Text(), nullable=True),
+    sa.Column('ended_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('ends_on IS NULL OR ends_on >= starts_on', name=op.f('ck_plans_period_in_order')),
+    sa.CheckConstraint('extended_months >= 0', name=op.f('ck_plans_extension_not_negative')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_plans_case_id_cases')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_plans_created_by_id_users')),
+    sa.ForeignKeyConstraint(['ended_by_id'], ['users.id'], name=op.f('fk_plans_ended_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plans'))
+    )
+    with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plans_case_id'), ['case_id'], unique=False)
+
     op.create_table('aid_requests',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -66,6 +88,42 @@ def upgrade() -> None:
     with op.batch_alter_table('aid_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_aid_requests_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_aid_requests_status'), ['status'], unique=False)
+
+    op.create_table('plan_versions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('plan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('duration_months', sa.Integer(), nullable=False),
+    sa.Column('review_interval_months', sa.Integer(), nullable=False),
+    sa.Column('language', sa.String(length=3), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('submitted_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('submitted_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('approved_on', sa.Date(), nullable=True),
+    sa.Column('signature_status', sa.String(length=10), nullable=True),
+    sa.Column('signed_on', sa.Date(), nullable=True),
+    sa.Column('signed_language', sa.String(length=3), nullable=True),
+    sa.Column('signature_note', sa.Text(), nullable=True),
+    sa.Column('signature_recorded_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('signature_recorded_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.CheckConstraint("signature_status != 'signed' OR signed_on IS NOT NULL", name=op.f('ck_plan_versions_signed_has_date')),
+    sa.CheckConstraint("signature_status IS NULL OR signature_status IN ('signed', 'refused')", name=op.f('ck_plan_versions_signature_known')),
+    sa.CheckConstraint("status IN ('draft', 'submitted', 'returned', 'approved', 'signed', 'ended')", name=op.f('ck_plan_versions_status_known')),
+    sa.CheckConstraint('duration_months BETWEEN 1 AND 24', name=op.f('ck_plan_versions_duration_range')),
+    sa.CheckConstraint('review_interval_months BETWEEN 1 AND 3', name=op.f('ck_plan_versions_review_interval_range')),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_plan_versions_version_positive')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_plan_versions_instance_id_process_instances'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_versions_plan_id_plans'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['signature_recorded_by_id'], ['users.id'], name=op.f('fk_plan_versions_signature_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_plan_versions_submitted_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_versions')),
+    sa.UniqueConstraint('plan_id', 'version', name=op.f('uq_plan_versions_plan_id_version'))
+    )
+    with op.batch_alter_table('plan_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_versions_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_versions_status'), ['status'], unique=False)
 
     op.create_table('team_meetings',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -110,6 +168,83 @@ def upgrade() -> None:
     with op.batch_alter_table('aid_purchases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_aid_purchases_case_id'), ['case_id'], unique=False)
 
+    op.create_table('plan_decisions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('decision', sa.String(length=10), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('decided_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('decided_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("decision = 'approve' OR comment IS NOT NULL", name=op.f('ck_plan_decisions_return_has_comment')),
+    sa.CheckConstraint("decision IN ('approve', 'return')", name=op.f('ck_plan_decisions_decision_known')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_plan_decisions_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['version_id'], ['plan_versions.id'], name=op.f('fk_plan_decisions_version_id_plan_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_decisions'))
+    )
+    with op.batch_alter_table('plan_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_decisions_version_id'), ['version_id'], unique=False)
+
+    op.create_table('plan_goals',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=10), nullable=False),
+    sa.Column('area', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('measurable_result', sa.Text(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.CheckConstraint("area IN ('legal', 'psychological', 'social', 'housing', 'vocational', 'education', 'polish_language')", name=op.f('ck_plan_goals_area_known')),
+    sa.CheckConstraint("deadline BETWEEN '2000-01-01' AND '2100-12-31'", name=op.f('ck_plan_goals_deadline_sane')),
+    sa.CheckConstraint("status IN ('open', 'achieved', 'partly', 'not_achieved', 'dropped')", name=op.f('ck_plan_goals_status_known')),
+    sa.ForeignKeyConstraint(['version_id'], ['plan_versions.id'], name=op.f('fk_plan_goals_version_id_plan_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_goals')),
+    sa.UniqueConstraint('version_id', 'code', name=op.f('uq_plan_goals_version_id_code'))
+    )
+    with op.batch_alter_table('plan_goals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_goals_version_id'), ['version_id'], unique=False)
+
+    op.create_table('plan_obligations',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('party', sa.String(length=12), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.CheckConstraint("party IN ('beneficiary', 'organisation')", name=op.f('ck_plan_obligations_party_known')),
+    sa.ForeignKeyConstraint(['version_id'], ['plan_versions.id'], name=op.f('fk_plan_obligations_version_id_plan_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_obligations'))
+    )
+    with op.batch_alter_table('plan_obligations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_obligations_version_id'), ['version_id'], unique=False)
+
+    op.create_table('plan_reviews',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('plan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('reviewed_on', sa.Date(), nullable=False),
+    sa.Column('rating_language', sa.String(length=16), nullable=False),
+    sa.Column('rating_work', sa.String(length=16), nullable=False),
+    sa.Column('rating_social', sa.String(length=16), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('outcome', sa.String(length=10), nullable=False),
+    sa.Column('subsidy_renewal_requested', sa.Boolean(), nullable=False),
+    sa.Column('recorded_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('recorded_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("outcome IN ('continue', 'amend', 'close')", name=op.f('ck_plan_reviews_outcome_known')),
+    sa.CheckConstraint("rating_language IN ('no_progress', 'some_progress', 'good_progress', 'achieved', 'not_applicable')", name=op.f('ck_plan_reviews_rating_language_known')),
+    sa.CheckConstraint("rating_social IN ('no_progress', 'some_progress', 'good_progress', 'achieved', 'not_applicable')", name=op.f('ck_plan_reviews_rating_social_known')),
+    sa.CheckConstraint("rating_work IN ('no_progress', 'some_progress', 'good_progress', 'achieved', 'not_applicable')", name=op.f('ck_plan_reviews_rating_work_known')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_plan_reviews_instance_id_process_instances'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_reviews_plan_id_plans'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_plan_reviews_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['version_id'], ['plan_versions.id'], name=op.f('fk_plan_reviews_version_id_plan_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_reviews'))
+    )
+    with op.batch_alter_table('plan_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_reviews_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_reviews_version_id'), ['version_id'], unique=False)
+
     op.create_table('team_agenda_items',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('meeting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -151,6 +286,50 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_team_decisions_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_team_decisions_meeting_id'), ['meeting_id'], unique=False)
 
+    op.create_table('plan_actions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('goal_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('responsible_type', sa.String(length=12), nullable=False),
+    sa.Column('responsible_role', sa.String(length=32), nullable=True),
+    sa.Column('partner_institution', sa.String(length=200), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('cost_line', sa.String(length=20), nullable=False),
+    sa.Column('estimated_cost', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('status_changed_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('status_changed_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("(responsible_type != 'role' OR responsible_role IS NOT NULL) AND (responsible_type != 'partner' OR partner_institution IS NOT NULL)", name=op.f('ck_plan_actions_responsible_named')),
+    sa.CheckConstraint("cost_line IN ('rent_subsidy', 'material_aid', 'nursery_fee', 'travel_ticket', 'course', 'none')", name=op.f('ck_plan_actions_cost_line_known')),
+    sa.CheckConstraint("deadline BETWEEN '2000-01-01' AND '2100-12-31'", name=op.f('ck_plan_actions_deadline_sane')),
+    sa.CheckConstraint("responsible_type IN ('role', 'partner', 'beneficiary')", name=op.f('ck_plan_actions_responsible_known')),
+    sa.CheckConstraint("status IN ('planned', 'in_progress', 'done', 'dropped')", name=op.f('ck_plan_actions_status_known')),
+    sa.CheckConstraint('estimated_cost IS NULL OR estimated_cost >= 0', name=op.f('ck_plan_actions_cost_not_negative')),
+    sa.ForeignKeyConstraint(['goal_id'], ['plan_goals.id'], name=op.f('fk_plan_actions_goal_id_plan_goals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['status_changed_by_id'], ['users.id'], name=op.f('fk_plan_actions_status_changed_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_actions'))
+    )
+    with op.batch_alter_table('plan_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_actions_goal_id'), ['goal_id'], unique=False)
+        batch_op.create_index('ix_plan_actions_responsible_role_status', ['responsible_role', 'status'], unique=False)
+
+    op.create_table('plan_review_goals',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('review_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('goal_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rating', sa.String(length=16), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.CheckConstraint("rating IN ('no_progress', 'some_progress', 'good_progress', 'achieved', 'not_applicable')", name=op.f('ck_plan_review_goals_rating_known')),
+    sa.ForeignKeyConstraint(['goal_id'], ['plan_goals.id'], name=op.f('fk_plan_review_goals_goal_id_plan_goals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['review_id'], ['plan_reviews.id'], name=op.f('fk_plan_review_goals_review_id_plan_reviews'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_review_goals')),
+    sa.UniqueConstraint('review_id', 'goal_id', name=op.f('uq_plan_review_goals_review_id_goal_id'))
+    )
+    with op.batch_alter_table('plan_review_goals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_review_goals_goal_id'), ['goal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_review_goals_review_id'), ['review_id'], unique=False)
+
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('flagged_for_team')
 
@@ -176,6 +355,16 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('flagged_for_team', sa.BOOLEAN(), nullable=False))
 
+    with op.batch_alter_table('plan_review_goals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_review_goals_review_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_review_goals_goal_id'))
+
+    op.drop_table('plan_review_goals')
+    with op.batch_alter_table('plan_actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_plan_actions_responsible_role_status')
+        batch_op.drop_index(batch_op.f('ix_plan_actions_goal_id'))
+
+    op.drop_table('plan_actions')
     with op.batch_alter_table('team_decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_team_decisions_meeting_id'))
         batch_op.drop_index(batch_op.f('ix_team_decisions_case_id'))
@@ -190,6 +379,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_team_agenda_items_case_id'))
 
     op.drop_table('team_agenda_items')
+    with op.batch_alter_table('plan_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_reviews_version_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_reviews_plan_id'))
+
+    op.drop_table('plan_reviews')
+    with op.batch_alter_table('plan_obligations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_obligations_version_id'))
+
+    op.drop_table('plan_obligations')
+    with op.batch_alter_table('plan_goals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_goals_version_id'))
+
+    op.drop_table('plan_goals')
+    with op.batch_alter_table('plan_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_decisions_version_id'))
+
+    op.drop_table('plan_decisions')
     with op.batch_alter_table('aid_purchases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_aid_purchases_case_id'))
 
@@ -198,11 +404,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_team_meetings_office_id'))
 
     op.drop_table('team_meetings')
+    with op.batch_alter_table('plan_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_versions_status'))
+        batch_op.drop_index(batch_op.f('ix_plan_versions_plan_id'))
+
+    op.drop_table('plan_versions')
     with op.batch_alter_table('aid_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_aid_requests_status'))
         batch_op.drop_index(batch_op.f('ix_aid_requests_case_id'))
 
     op.drop_table('aid_requests')
+    with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plans_case_id'))
+
+    op.drop_table('plans')
     with op.batch_alter_table('case_flags', schema=None) as batch_op:
         batch_op.drop_index('ix_case_flags_case_kind_active')
 
