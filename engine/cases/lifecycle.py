@@ -18,61 +18,30 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.audit.service import record
 from engine.cases.models import Case, CaseStatus
 from engine.cases.service import close_case
-from forms.registry import FormNotFound, current_registry
+from engine.people.models import CaseFlag, FlagKind
 
 if TYPE_CHECKING:
     from engine.instances.models import ProcessInstance
 
-LEGAL_STATUS_FORM = "intake/legal_status"
 TEAM_MEETING = "team_meeting"
 MEETING_TIMER = "Timer_meeting_month"
 
 
 def after_step(session: Session, instance: ProcessInstance, runner_data: Mapping[str, Any], finished: bool) -> None:
-    """Apply what a step of ``instance`` means for its case: legal status recorded, case closed."""
+    """Apply what a step of ``instance`` means for its case: the case closed.
+
+    Facts (the legal status, the registration...) are written by the operations the tasks name, never here.
+    """
     if instance.case_id is None:
         return
     case = session.get(Case, instance.case_id)
     if case is None:
         return
-    _record_legal_status(session, case, instance, runner_data)
     if finished and runner_data.get("case_status") == "closed" and case.status != CaseStatus.CLOSED:
         reason = runner_data.get("closure_reason")
         close_case(session, None, case, str(reason) if reason else instance.process_id)
-
-
-def _record_legal_status(
-    session: Session, case: Case, instance: ProcessInstance, runner_data: Mapping[str, Any]
-) -> None:
-    status = runner_data.get("legal_status")
-    if not isinstance(status, str) or status not in _legal_statuses():
-        return
-    beneficiary = case.beneficiary
-    if beneficiary.legal_status == status:
-        return
-    previous = beneficiary.legal_status
-    beneficiary.legal_status = status
-    record(
-        session,
-        "beneficiary.legal_status_changed",
-        actor_name="engine",
-        case_id=case.id,
-        instance_id=instance.id,
-        previous=previous,
-        legal_status=status,
-    )
-
-
-def _legal_statuses() -> frozenset[str]:
-    """The statuses the intake form offers: anything else in process data is not copied to the beneficiary."""
-    try:
-        field = current_registry().load(LEGAL_STATUS_FORM)["properties"]["legal_status"]
-    except (FormNotFound, KeyError, ValueError):
-        return frozenset()
-    return frozenset(value for value in field.get("enum", ()) if isinstance(value, str))
 
 
 def timer_variables(session: Session, instance: ProcessInstance, element_id: str, due_on: date) -> dict[str, Any]:
@@ -92,9 +61,15 @@ def flagged_cases(session: Session, office_id: int) -> list[dict[str, str]]:
         .where(Case.office_id == office_id, Case.flagged_for_team.is_(True), Case.status == CaseStatus.OPEN)
         .order_by(Case.number)
     )
-    return [{"case_ref": case.number, "reason": _flag_reason(case)} for case in cases]
+    return [{"case_ref": case.number, "reason": _flag_reason(session, case)} for case in cases]
 
 
-def _flag_reason(case: Case) -> str:
-    reason = (case.beneficiary.profile or {}).get("team_reason")
+def _flag_reason(session: Session, case: Case) -> str:
+    """The reason given with the case's active flag for the team (the newest, when set more than once)."""
+    reason = session.scalar(
+        select(CaseFlag.reason)
+        .where(CaseFlag.case_id == case.id, CaseFlag.kind == FlagKind.TEAM, CaseFlag.cleared_at.is_(None))
+        .order_by(CaseFlag.set_at.desc(), CaseFlag.id.desc())
+        .limit(1)
+    )
     return str(reason) if reason else "Sprawa zgłoszona do zespołu"
