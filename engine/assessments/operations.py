@@ -74,11 +74,6 @@ def _record(call: Call, area: str) -> Mapping[str, Any]:
     assessed_on = inputs.day(form, f"{area}_assessed_on")
     if assessed_on > utcnow().date():
         raise InvalidInput("the assessment date is in the future", {f"{area}_assessed_on": "cannot be in the future"})
-    if assessed_on < case.opened_at.date():
-        raise InvalidInput(
-            "the assessment is dated before the case was opened",
-            {f"{area}_assessed_on": f"on or after {case.opened_at.date().isoformat()}"},
-        )
     priority = inputs.choice(form, f"{area}_priority", PRIORITIES)
     details: dict[str, Any] = {}
     for key in AREA_FIELDS[area]:

@@ -12,6 +12,7 @@ from engine.audit.models import AuditEvent
 from engine.cases.models import CaseStatus
 from engine.instances.service import retry_incident, set_instance_variables
 from engine.tasks.models import TaskState
+from engine.people.models import CaseFlag, FlagKind
 from tests.processes.samples import sample
 from tests.processes.services_driver import Desk, DuplicateFound
 from tests.processes.test_scenarios_subsidy import SETTINGS
@@ -35,6 +36,21 @@ def test_an_eligible_beneficiary_gets_the_legal_status_and_the_diagnosis(desk: D
     assert social.assignee_id == desk.case.case_manager_id  # social work goes to the case manager
     assert social.due_at is not None and social.due_at.date() == date(2026, 1, 26)
     assert "beneficiary.legal_status_changed" in audit_kinds(desk, desk.case.id)
+
+
+def test_the_legal_status_changes_only_through_its_operation_never_through_process_variables(desk: Desk) -> None:
+    life = desk.start("case_lifecycle")
+    life.complete("Task_register", sample("intake/register"))
+    life.complete("Task_legal_status", sample("intake/legal_status", diagnosis_areas=["legal"]))
+    set_instance_variables(desk.session, desk.user("ewa"), life.instance.id, {"legal_status": "eu_citizen"})
+    life.complete("Task_diagnose_legal", sample("diagnosis/legal"))
+    desk.session.refresh(desk.case.beneficiary)
+    assert desk.case.beneficiary.legal_status == "refugee"
+    changes = desk.session.scalars(
+        select(AuditEvent).where(AuditEvent.kind == "beneficiary.legal_status_changed")
+    ).all()
+    assert [(e.details["previous"], e.details["legal_status"]) for e in changes] == [(None, "refugee")]
+    assert changes[0].actor_id == desk.user("anna").id
 
 
 def test_a_beneficiary_not_eligible_is_informed_and_the_case_closed(desk: Desk) -> None:
@@ -88,9 +104,8 @@ def test_a_subsidy_started_without_its_settings_stops_on_an_incident_and_is_retr
 
 
 def test_the_team_sees_only_open_flagged_cases_of_its_office(desk: Desk) -> None:
-    flagged = desk.open_case(
-        "anna", given_names_latin="Ivan", document_number="A1", profile={"team_reason": "Eksmisja"}
-    )
+    flagged = desk.open_case("anna", given_names_latin="Ivan", document_number="A1")
+    desk.session.add(CaseFlag(case_id=flagged.id, kind=FlagKind.TEAM, reason="Eksmisja"))
     closed = desk.open_case("anna", given_names_latin="Oksana", document_number="A2")
     quiet = desk.open_case("anna", given_names_latin="Petro", document_number="A3")
     flagged.flagged_for_team = closed.flagged_for_team = True

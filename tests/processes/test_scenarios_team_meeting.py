@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from engine.people.models import CaseFlag, FlagKind
 from tests.processes.samples import sample
 from tests.processes.services_driver import EngineScenario
 
@@ -24,9 +25,9 @@ def flag_for_team(s) -> list[dict[str, str]]:
             "anna",
             given_names_latin=f"Person{number}",
             document_number=f"DOC{number}",
-            profile={"team_reason": item["reason"]},
         )
         case.flagged_for_team = True
+        s.session.add(CaseFlag(case_id=case.id, kind=FlagKind.TEAM, reason=item["reason"]))
         expected.append({"case_ref": case.number, "reason": item["reason"]})
     return expected
 
