@@ -7,9 +7,7 @@ from engine.accounts.roles import Role
 
 AREAS = ("legal", "psychological", "social", "vocational")
 
-_CASE_WORK = frozenset(
-    {Role.SOCIAL_WORKER, Role.LAWYER, Role.PSYCHOLOGIST, Role.CAREER_COUNSELLOR, Role.SUPERVISOR}
-)
+_CASE_WORK = frozenset({Role.SOCIAL_WORKER, Role.LAWYER, Role.PSYCHOLOGIST, Role.CAREER_COUNSELLOR, Role.SUPERVISOR})
 
 #: Area → the roles that may read its details (situation and the area's fields). Health data (the
 #: psychological assessment) is for psychologists only; the rest is for the people who work the case.
@@ -22,5 +20,5 @@ DETAIL_READERS: dict[str, frozenset[Role]] = {
 
 
 def may_read_details(actor: User, area: str) -> bool:
-    roles = DETAIL_READERS.get(area)
-    return bool(roles) and actor.has_role(*roles)
+    roles = DETAIL_READERS.get(area, frozenset())
+    return actor.has_role(*roles)

@@ -157,9 +157,7 @@ def household(session: Session, beneficiary_id: int) -> list[Member]:
 
 def documents(session: Session, beneficiary_id: int) -> list[Document]:
     rows = session.scalars(
-        select(IdentityDocument)
-        .where(IdentityDocument.beneficiary_id == beneficiary_id)
-        .order_by(IdentityDocument.id)
+        select(IdentityDocument).where(IdentityDocument.beneficiary_id == beneficiary_id).order_by(IdentityDocument.id)
     )
     return [Document(d.id, d.document_type, d.number, d.issued_on, d.valid_until) for d in rows]
 

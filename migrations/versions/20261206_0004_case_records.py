@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-06 03:20:11.457337
+Create Date: 2026-12-06 03:35:29.484863
 """
 
 from collections.abc import Sequence

@@ -14,17 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
-from engine.cases.casefile import build_casefile, current_process_ids, element_states, process_xml
 from engine.assessments.models import Assessment
 from engine.audit.models import AuditEvent
+from engine.cases.casefile import build_casefile, current_process_ids, element_states, process_xml
 from engine.cases.models import Case, CaseMember
+from engine.cases.service import BeneficiaryInput, open_case
 from engine.clock import utcnow
+from engine.definitions.service import deploy, read_directory
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.instances.service import start_instance
 from engine.people.operations import withdraw_consent
 from engine.records.views import record_card
-from engine.cases.service import BeneficiaryInput, open_case
-from engine.definitions.service import deploy, read_directory
-from engine.instances.service import start_instance
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.service import claim_task, complete_task
 from forms.registry import FormRegistry, use_registry

@@ -11,8 +11,8 @@ from engine.accounts.roles import Role
 from engine.audit.models import AuditEvent
 from engine.cases.models import CaseStatus
 from engine.instances.service import retry_incident, set_instance_variables
-from engine.tasks.models import TaskState
 from engine.people.models import CaseFlag, FlagKind
+from engine.tasks.models import TaskState
 from tests.processes.samples import sample
 from tests.processes.services_driver import Desk, DuplicateFound
 from tests.processes.test_scenarios_subsidy import SETTINGS

@@ -128,9 +128,7 @@ def test_legal_status_documents_and_consents_are_recorded_and_audited(start) -> 
         ("sharing_partners", True, "uk", True),
     ]
     assert consents[1].partner_names == ["MOPR Lublin"]
-    [changed] = s.session.scalars(
-        select(AuditEvent).where(AuditEvent.kind == "beneficiary.legal_status_changed")
-    ).all()
+    [changed] = s.session.scalars(select(AuditEvent).where(AuditEvent.kind == "beneficiary.legal_status_changed")).all()
     assert (changed.details["previous"], changed.details["legal_status"]) == (None, "refugee")
     for key in ("documents", "consents", "legal_status_valid_until"):
         assert key not in s.data
@@ -194,7 +192,9 @@ def test_applicant_is_sent_to_the_office_for_foreigners(start) -> None:
     with pytest.raises(FormDataRejected, match="information_given_on"):
         s.complete("Task_inform_not_eligible", sample("intake/not_eligible", information_given_on="2026-02-01"))
     with pytest.raises(FormDataRejected, match="referred_to_name"):
-        s.complete("Task_inform_not_eligible", sample("intake/not_eligible", referred_to="other", referred_to_name=None))
+        s.complete(
+            "Task_inform_not_eligible", sample("intake/not_eligible", referred_to="other", referred_to_name=None)
+        )
     s.complete("Task_inform_not_eligible", sample("intake/not_eligible", referred_to="UdSC"))
     assert s.data["intake_outcome"] == "not_eligible"
 

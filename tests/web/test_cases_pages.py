@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
-from engine.audit.models import AuditEvent
 from engine.assessments.models import Assessment
+from engine.audit.models import AuditEvent
 from engine.cases.models import Case, CaseMember
-from engine.people.models import Consent
 from engine.cases.service import BeneficiaryInput, open_case
 from engine.definitions.service import deploy, read_directory
 from engine.instances.service import start_instance
+from engine.people.models import Consent
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.service import claim_task, complete_task
 from forms.registry import FormRegistry, use_registry
@@ -206,12 +206,16 @@ def test_psychological_details_only_for_psychologists(client, login, db_session,
     assert "Refugee status since December." in page(client.get(f"/cases/{case.id}/records/assessment/{legal.id}"))
     client.post("/logout")
     login(staff["psy"])
-    assert "Nightmares since the journey." in page(client.get(f"/cases/{case.id}/records/assessment/{psychological.id}"))
+    assert "Nightmares since the journey." in page(
+        client.get(f"/cases/{case.id}/records/assessment/{psychological.id}")
+    )
 
 
 def test_the_case_manager_records_a_withdrawn_consent(client, login, db_session, library, staff) -> None:  # type: ignore[no-untyped-def]
     case = admitted_case(db_session, staff)
-    sharing = db_session.scalar(select(Consent).where(Consent.case_id == case.id, Consent.purpose == "sharing_partners"))
+    sharing = db_session.scalar(
+        select(Consent).where(Consent.case_id == case.id, Consent.purpose == "sharing_partners")
+    )
     assert sharing is not None
     case.members.append(CaseMember(user_id=staff["sw2"].id, role="social_worker"))
     db_session.commit()
@@ -230,7 +234,9 @@ def test_the_case_manager_records_a_withdrawn_consent(client, login, db_session,
     assert again.status_code == 200
 
 
-def test_the_rights_lookup_reads_the_beneficiarys_legal_status_from_the_row(client, login, db_session, library, staff) -> None:  # type: ignore[no-untyped-def]
+def test_the_rights_lookup_reads_the_beneficiarys_legal_status_from_the_row(
+    client, login, db_session, library, staff
+) -> None:  # type: ignore[no-untyped-def]
     case = admitted_case(db_session, staff)
     login(staff["sw"])
     client.post("/language", data={"locale": "en", "next": "/"})

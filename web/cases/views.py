@@ -203,8 +203,7 @@ def show(case_id: int) -> str:
         diagrams=diagrams,
         names=names,
         special=may_read_special(actor),
-        may_withdraw_consent=case.status == "open"
-        and (actor.id == case.case_manager_id or (actor.has_role(Role.SUPERVISOR) and actor.office_id == case.office_id)),
+        may_withdraw_consent=case.status == "open" and _records_consents(actor, case),
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
     )
@@ -235,6 +234,11 @@ def start(case_id: int) -> Response:
         .limit(1)
     )
     return redirect(f"/tasks/{first}" if first else url_for("cases.show", case_id=case.id), 303)
+
+
+def _records_consents(actor: User, case: Case) -> bool:
+    """The case manager, or a supervisor of the case's office, records a withdrawn consent."""
+    return actor.id == case.case_manager_id or (actor.has_role(Role.SUPERVISOR) and actor.office_id == case.office_id)
 
 
 @bp.route("/cases/<int:case_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
