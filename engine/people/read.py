@@ -201,7 +201,7 @@ def _case_of(session: Session, beneficiary_id: int) -> Case | None:
 def registration_card(session: Session, actor: User, record_id: int) -> RecordCard | None:
     person = session.get(Beneficiary, record_id)
     case = _case_of(session, record_id) if person is not None else None
-    if person is None or case is None:
+    if person is None or case is None or person.registered_at is None:
         return None
     flags = [flag.kind for flag in active_flags(session, case.id) if flag.kind != "interdisciplinary_team"]
     values = {
@@ -236,8 +236,8 @@ def registration_card(session: Session, actor: User, record_id: int) -> RecordCa
 def legal_status_card(session: Session, actor: User, record_id: int) -> RecordCard | None:
     person = session.get(Beneficiary, record_id)
     case = _case_of(session, record_id) if person is not None else None
-    if person is None or case is None:
-        return None
+    if person is None or case is None or person.legal_status is None:
+        return None  # nothing recorded yet: the intake's task shows no card
     values = {
         "legal_status": person.legal_status,
         "legal_status_decision_date": (

@@ -61,6 +61,13 @@ def test_only_the_areas_flagged_at_intake_are_requested(start) -> None:
     assert s.data["diagnosis_priorities"] == {"legal": "high"}
 
 
+def test_without_areas_the_diagnosis_ends_at_once(start) -> None:
+    s = start("needs_diagnosis", areas())
+    assert s.completed
+    assert s.data["diagnosis_priorities"] == {} and s.data["diagnosis_high_priority_areas"] == []
+    assert not [step for step in s.trail if step.startswith("Task_diagnose")]
+
+
 def test_overdue_assessment_reminds_then_escalates_to_the_supervisor(start) -> None:
     s = start("needs_diagnosis", areas("legal", "psychological"))
     s.complete("Task_diagnose_psychological", sample("diagnosis/psychological"))

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from engine.audit.models import AuditEvent
 from engine.cases.models import Beneficiary
 from engine.people.models import CaseFlag, Consent, HouseholdMember, IdentityDocument, NotEligibleInformation
+from engine.records.views import record_card
+from engine.tasks.models import HumanTask
 from tests.processes.driver import FormDataRejected
 from tests.processes.samples import sample
 
@@ -73,8 +75,14 @@ def test_registration_is_written_to_the_tables_and_the_process_keeps_only_ids(st
     for key in ("given_names_latin", "birth_date", "phone", "address", "household_members", "flags", "languages"):
         assert key not in s.data
     assert "Kovalenko" not in repr(s.data) and "Lipowa" not in repr(s.data)
+    done = s.session.scalar(select(HumanTask).where(HumanTask.element_id == "Task_register"))
+    assert done is not None and done.submitted == {"beneficiary_id": row.id}
     legal = s.task("Task_legal_status").row
     assert (legal.subject_kind, legal.subject_id) == ("legal_status", row.id)
+    anna = s.desk.user("anna")
+    assert record_card(s.session, anna, "legal_status", row.id) is None  # nothing recorded yet
+    card = record_card(s.session, anna, "registration", row.id)
+    assert card is not None and card.sections[0].values["address"] is None  # hidden by the security flag
 
 
 def test_the_registration_form_starts_from_the_beneficiary_row_not_from_process_data(start) -> None:
