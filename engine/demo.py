@@ -124,6 +124,6 @@ def seed_sample_cases(session: Session) -> list[str]:
                 citizenship=citizenship,
             )
             case = open_case(session, worker, person)
-            start_case(session, worker, case, person)
+            start_case(session, worker, case)
             opened.append(case.number)
     return opened

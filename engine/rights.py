@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +75,20 @@ def rights_for(legal_status: str, *, path: Path | None = None) -> Rights:
     """Evaluate the rights decision for ``legal_status``; `DecisionError` when the table has no row for it."""
     outputs = evaluate_table(_table(path or DECISION_FILE), {"legal_status": legal_status})
     return Rights.from_outputs(legal_status, outputs)
+
+
+def rights_of(beneficiary: Any) -> Rights | None:
+    """The rights of a beneficiary by the legal status recorded on their row; None when none is recorded."""
+    status = getattr(beneficiary, "legal_status", None)
+    if not status or status not in LEGAL_STATUSES:
+        return None
+    return rights_for(status)
+
+
+def ipi_apply_by(beneficiary: Any, found: Rights | None = None) -> date | None:
+    """The last day to apply for the statutory integration programme: the decision date + the table's days."""
+    found = found if found is not None else rights_of(beneficiary)
+    decided_on = getattr(beneficiary, "legal_status_decision_date", None)
+    if found is None or not found.statutory_ipi or not found.ipi_deadline_days or decided_on is None:
+        return None
+    return decided_on + timedelta(days=int(found.ipi_deadline_days))

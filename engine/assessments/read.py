@@ -1,54 +1,91 @@
-"""The needs diagnosis as the case file shows it."""
+"""The needs diagnosis as the case file and the record cards show it, read from the assessment tables.
+
+Each area's narrative (``assessment_details``) and needs reach only the roles ``access.DETAIL_READERS`` allows
+for the area; everyone else who may see the case learns that the area was assessed, when, by whom and with
+which priority.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from engine.accounts.models import User
-from engine.cases.casefile import (
-    CaseTasks,
-    is_special_category,
-    may_read_special,
-)
+from engine.assessments.access import may_read_details
+from engine.assessments.models import Assessment, AssessmentStatus
 from engine.cases.models import Case
-from engine.tasks.models import TaskState
+from engine.records.views import RecordCard, RecordSection, record_view
 
 
-# Legacy reader: reads submitted task data; being replaced by queries over this area's tables.
-@dataclass
-class Diagnosis:
+@dataclass(frozen=True)
+class AssessmentItem:
+    id: int
     area: str
-    task_id: int
-    state: str
-    priority: str | None
-    completed_at: Any
-    completed_by_id: int | None
-    details: dict[str, Any] | None  # None when withheld
+    priority: str
+    status: str
+    assessed_on: date
+    assessed_by_id: int | None
+    needs: str | None  # None when withheld
+    situation: str | None  # None when withheld
+    details: dict[str, Any] | None  # the area's own answers; None when withheld
     restricted: bool
 
 
-def for_casefile(session: Session, actor: User, case: Case, ctx: CaseTasks) -> list[Diagnosis]:
-    special = may_read_special(actor)
-    diagnoses = []
-    for task in ctx.tasks:
-        if not task.element_id.startswith("Task_diagnose_") or task.state == TaskState.CANCELLED:
-            continue
-        area = task.element_id.removeprefix("Task_diagnose_")
-        submitted = task.submitted or {}
-        restricted = is_special_category(task) and not special
-        diagnoses.append(
-            Diagnosis(
-                area=area,
-                task_id=task.id,
-                state=task.state,
-                priority=submitted.get(f"{area}_priority"),
-                completed_at=task.completed_at,
-                completed_by_id=task.completed_by_id,
-                details=None if restricted or not task.submitted else dict(submitted),
-                restricted=restricted,
-            )
-        )
-    return diagnoses
+def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> list[AssessmentItem]:
+    """The case's current assessment of each area (a later diagnosis supersedes an earlier one)."""
+    rows = session.scalars(
+        select(Assessment)
+        .where(Assessment.case_id == case.id, Assessment.status == AssessmentStatus.ASSESSED)
+        .options(selectinload(Assessment.details))
+        .order_by(Assessment.assessed_on, Assessment.id)
+    )
+    return [_item(actor, row) for row in rows]
+
+
+def _item(actor: User, row: Assessment) -> AssessmentItem:
+    allowed = may_read_details(actor, row.area)
+    details = row.details
+    return AssessmentItem(
+        id=row.id,
+        area=row.area,
+        priority=row.priority,
+        status=row.status,
+        assessed_on=row.assessed_on,
+        assessed_by_id=row.assessed_by_id,
+        needs=row.needs if allowed else None,
+        situation=details.situation if allowed and details else None,
+        details=dict(details.fields or {}) if allowed and details else None,
+        restricted=not allowed,
+    )
+
+
+@record_view("assessment")
+def assessment_card(session: Session, actor: User, record_id: int) -> RecordCard | None:
+    row = session.get(Assessment, record_id)
+    if row is None:
+        return None
+    area = row.area
+    allowed = may_read_details(actor, area)
+    values: dict[str, Any] = {
+        f"{area}_assessed_on": row.assessed_on.isoformat(),
+        f"{area}_priority": row.priority,
+    }
+    form_key = f"diagnosis/{area}"
+    if allowed:
+        details = row.details
+        values[f"{area}_needs"] = row.needs
+        if details is not None:
+            values[f"{area}_situation"] = details.situation
+            values.update(details.fields or {})
+        sections = [RecordSection(form_key, values, by_id=row.assessed_by_id, at=row.recorded_at)]
+    else:
+        # The reader learns the date and the priority; the needs, situation and answers are withheld.
+        sections = [
+            RecordSection(form_key, values, by_id=row.assessed_by_id, at=row.recorded_at),
+            RecordSection(form_key, {}, by_id=row.assessed_by_id, at=row.recorded_at, restricted=True),
+        ]
+    return RecordCard("assessment", row.id, row.case_id, sections)

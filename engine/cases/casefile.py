@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
-from engine.accounts.roles import Role
+from engine.assessments.access import DETAIL_READERS
 from engine.cases.models import Case
 from engine.definitions.models import DeploymentFile
 from engine.definitions.service import spec_bundle
@@ -23,7 +23,8 @@ from engine.instances.models import InstanceState, InstanceStatus, ProcessInstan
 from engine.spiff.runner import called_processes
 from engine.tasks.models import HumanTask, TaskState
 
-SPECIAL_CATEGORY_ROLES = frozenset({Role.PSYCHOLOGIST})
+#: Who reads special-category (health) data: the readers of the psychological assessment's details.
+SPECIAL_CATEGORY_ROLES = DETAIL_READERS["psychological"]
 
 
 def is_special_category(task: HumanTask) -> bool:

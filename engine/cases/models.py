@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.accounts.roles import Role
@@ -23,10 +23,22 @@ class CaseStatus(StrEnum):
 
 
 class Beneficiary(Base):
-    """The person the case is about; details beyond identity live in ``profile``."""
+    """The person the case is about: identity, contact and registration details, legal status.
+
+    Written when a case is opened (identity) and by the intake's operations (``engine.people.operations``):
+    registration details and the legal status, each change audited.
+    """
 
     __tablename__ = "beneficiaries"
-    __table_args__ = (Index("ix_beneficiaries_identity", "family_name_latin", "date_of_birth"),)
+    __table_args__ = (
+        Index("ix_beneficiaries_identity", "family_name_latin", "date_of_birth"),
+        CheckConstraint("sex IS NULL OR sex IN ('female', 'male', 'not_stated')", name="sex_known"),
+        CheckConstraint(
+            "legal_status_valid_until IS NULL OR legal_status_decision_date IS NULL"
+            " OR legal_status_valid_until >= legal_status_decision_date",
+            name="legal_status_dates_in_order",
+        ),
+    )
 
     id: Mapped[intpk]
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
@@ -37,8 +49,20 @@ class Beneficiary(Base):
     citizenship: Mapped[str | None] = mapped_column(String(3))
     document_number: Mapped[str | None] = mapped_column(String(64), index=True)
     pesel: Mapped[str | None] = mapped_column(String(11), index=True)
-    legal_status: Mapped[str | None] = mapped_column(String(40))
-    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    legal_status: Mapped[str | None] = mapped_column(String(40), index=True)
+    legal_status_decision_date: Mapped[date | None] = mapped_column(Date)
+    legal_status_valid_until: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(12))
+    #: ISO 639 codes, the first the person's preferred language.
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(Text)
+    #: The address is shown to nobody but the case manager's form (security flag at registration).
+    address_hidden: Mapped[bool] = mapped_column(default=False)
+    registered_at: Mapped[datetime | None]
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

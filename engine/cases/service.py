@@ -27,7 +27,6 @@ class BeneficiaryInput:
     document_number: str | None = None
     pesel: str | None = None
     legal_status: str | None = None
-    profile: dict[str, Any] | None = None
 
     def problems(self) -> dict[str, str]:
         found = {}
@@ -81,7 +80,6 @@ def open_case(
         document_number=beneficiary.document_number.strip().upper() if beneficiary.document_number else None,
         pesel=beneficiary.pesel,
         legal_status=beneficiary.legal_status,
-        profile=dict(beneficiary.profile or {}),
     )
     session.add(person)
     session.flush()
@@ -136,27 +134,12 @@ def require_case(session: Session, case_id: int) -> Case:
 CASE_PROCESS = "case_lifecycle"
 
 
-def intake_prefill(person: BeneficiaryInput) -> dict[str, Any]:
-    """What the intake's registration form shows already filled in."""
-    data: dict[str, Any] = {
-        "given_names_latin": person.given_names_latin.strip(),
-        "family_name_latin": person.family_name_latin.strip(),
-    }
-    if person.names_original:
-        data["name_original"] = person.names_original
-    if person.date_of_birth:
-        data["birth_date"] = person.date_of_birth.isoformat()
-    if person.pesel:
-        data["pesel"] = person.pesel
-    if person.citizenship and len(person.citizenship) == 2:
-        data["citizenship"] = person.citizenship.upper()
-    return data
+def start_case(session: Session, actor: User, case: Case, process_id: str = CASE_PROCESS) -> Any:
+    """Start the case's lifecycle; returns the StepOutcome.
 
-
-def start_case(
-    session: Session, actor: User, case: Case, person: BeneficiaryInput, process_id: str = CASE_PROCESS
-) -> Any:
-    """Start the case's lifecycle with the registration form prefilled; returns the StepOutcome."""
+    The process starts with no data: the registration form reads what it starts with from the beneficiary's
+    row (``engine.people.operations.registration_prefill``).
+    """
     from engine.instances.service import start_instance
 
-    return start_instance(session, actor, process_id, case=case, data=intake_prefill(person))
+    return start_instance(session, actor, process_id, case=case)

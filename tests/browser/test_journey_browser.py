@@ -272,8 +272,13 @@ def test_a_beneficiary_from_registration_to_an_approved_plan_and_subsidy(  # typ
 
     login(page, "jlaw")
     response = page.goto(record_url)
-    assert response is not None and response.status == 403
-    shot(page, "record-forbidden")
+    # The lawyer learns the area was assessed and its priority; the psychologist's answers are withheld.
+    assert response is not None and response.status == 200
+    expect(page.locator(".record-section .restricted")).to_have_count(1)
+    expect(page.locator(".record-card")).not_to_contain_text(
+        sample("diagnosis/psychological")["psychological_situation"]
+    )
+    shot(page, "record-restricted")
 
     # -- switching to English changes the interface ----------------------------------------------
     page.goto(f"/cases/{case_id}")

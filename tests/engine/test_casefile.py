@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
+from engine.assessments.models import Assessment
+from engine.audit.models import AuditEvent
 from engine.cases.casefile import build_casefile, current_process_ids, element_states, process_xml
-from engine.cases.models import Case
+from engine.cases.models import Case, CaseMember
 from engine.cases.service import BeneficiaryInput, open_case
+from engine.clock import utcnow
 from engine.definitions.service import deploy, read_directory
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances.service import start_instance
+from engine.people.operations import withdraw_consent
+from engine.records.views import record_card
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.service import claim_task, complete_task
 from forms.registry import FormRegistry, use_registry
@@ -57,6 +64,7 @@ def people(db_session: Session) -> dict[str, User]:
         "psy": factories.user(db_session, "psychologist", username="psy"),
         "law": factories.user(db_session, "lawyer", username="law"),
         "sup": factories.user(db_session, "supervisor", username="sup"),
+        "sw2": factories.user(db_session, "social_worker", username="sw2"),
     }
 
 
@@ -88,28 +96,113 @@ def case(db_session: Session, library: None, people: dict[str, User]) -> Case:
     return the_case
 
 
-def test_intake_data_fills_the_person_legal_status_and_consent(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
+def test_intake_fills_the_person_legal_status_and_consent_from_the_tables(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
     cf = build_casefile(db_session, people["sw"], case)
-    assert cf.legal_status == "refugee"
-    assert cf.flags == ["medical"]
-    assert cf.household[0]["member_name"] == "Ivan Kovalenko"
-    assert [c["purpose"] for c in cf.consents] == ["services", "sharing_partners"]
-    assert cf.documents[0]["document_number"] == "RP1234567"
-    assert cf.intake_outcome["intake_outcome"] == "admitted"
+    person = cf.person
+    assert person.legal_status == "refugee"
+    assert person.legal_status_decision_date == date(2025, 12, 20)
+    assert person.ipi_apply_by == date(2026, 2, 18)
+    assert person.flags == ["medical"]
+    assert person.flag_items[0].set_by_id == people["sw"].id
+    assert [(m.name, m.relation, m.age, m.needs_nursery) for m in person.household] == [
+        ("Ivan Kovalenko", "child", 2, True)
+    ]
+    assert [c.purpose for c in person.consents] == ["services", "sharing_partners"]
+    assert person.consents[1].partner_names == ["MOPR Lublin"]
+    assert person.documents[0].number == "RP1234567"
+    assert (person.sex, person.languages, person.interpreter_needed) == ("female", ["uk", "ru"], True)
+    assert person.address == "ul. Lipowa 1, Lublin" and not person.address_hidden
     assert cf.open_tasks == [] and cf.running_instances == []
+    assert cf.user_ids() >= {people["sw"].id}
+
+
+def test_a_hidden_address_never_reaches_the_case_file(db_session, people, library) -> None:  # type: ignore[no-untyped-def]
+    sw = people["sw"]
+    the_case = open_case(db_session, sw, BeneficiaryInput("Oksana", "Bondar"))
+    start_instance(db_session, sw, "intake", case=the_case)
+    do(db_session, sw, the_case, "Task_register", sample("intake/register", flags=["security_hidden_address"]))
+    person = build_casefile(db_session, sw, the_case).person
+    assert person.address is None and person.address_hidden
+
+
+def _diagnose(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
+    start_instance(
+        db_session, people["sw"], "needs_diagnosis", case=case, data={"diagnosis_areas": "psychological,legal"}
+    )
+    today = utcnow().date().isoformat()
+    do(
+        db_session,
+        people["psy"],
+        case,
+        "Task_diagnose_psychological",
+        sample(
+            "diagnosis/psychological",
+            psychological_assessed_on=today,
+            psychological_situation="Flashbacks since the crossing.",
+            psychological_needs="Trauma therapy.",
+        ),
+    )
+    legal = sample("diagnosis/legal", legal_assessed_on=today, legal_next_deadline=None)
+    do(db_session, people["law"], case, "Task_diagnose_legal", legal)
 
 
 def test_psychological_details_are_withheld_from_other_roles(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
-    start_instance(
-        db_session, people["sw"], "needs_diagnosis", case=case, data={"diagnosis_areas": ["psychological", "legal"]}
-    )
-    do(db_session, people["psy"], case, "Task_diagnose_psychological", sample("diagnosis/psychological"))
-    for_lawyer = {d.area: d for d in build_casefile(db_session, people["law"], case).diagnoses}
-    assert for_lawyer["psychological"].restricted and for_lawyer["psychological"].details is None
-    assert for_lawyer["psychological"].priority == "low"
-    assert for_lawyer["legal"].state == TaskState.OPEN and not for_lawyer["legal"].restricted
-    for_psy = {d.area: d for d in build_casefile(db_session, people["psy"], case).diagnoses}
-    assert for_psy["psychological"].details["psychological_situation"] == "Stable."
+    _diagnose(db_session, people, case)
+    assert case.is_associated(people["law"])  # a case member: the lawyer who made the legal assessment
+    for_lawyer = {d.area: d for d in build_casefile(db_session, people["law"], case).assessments}
+    psychological = for_lawyer["psychological"]
+    assert psychological.restricted and psychological.details is None
+    assert psychological.situation is None and psychological.needs is None
+    assert psychological.priority == "low"
+    assert not for_lawyer["legal"].restricted and for_lawyer["legal"].situation == "Refugee status since December."
+    for_psy = {d.area: d for d in build_casefile(db_session, people["psy"], case).assessments}
+    assert for_psy["psychological"].situation == "Flashbacks since the crossing."
+    assert for_psy["psychological"].details == {"psychological_support_recommended": False}
+
+
+def test_the_assessment_card_marks_the_psychological_details_restricted(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
+    _diagnose(db_session, people, case)
+    [row] = db_session.scalars(select(Assessment).where(Assessment.area == "psychological")).all()
+    card = record_card(db_session, people["sup"], "assessment", row.id)
+    assert card is not None and card.case_id == case.id
+    assert [section.restricted for section in card.sections] == [False, True]
+    shown = repr([section.values for section in card.sections])
+    assert "Flashbacks" not in shown and "Trauma" not in shown
+    assert card.sections[0].values["psychological_priority"] == "low"
+    full = record_card(db_session, people["psy"], "assessment", row.id)
+    assert full is not None and [section.restricted for section in full.sections] == [False]
+    assert full.sections[0].values["psychological_situation"] == "Flashbacks since the crossing."
+
+
+def test_registration_and_legal_status_cards_read_the_rows(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
+    registration = record_card(db_session, people["sw"], "registration", case.beneficiary_id)
+    assert registration is not None and registration.case_id == case.id
+    values = registration.sections[0].values
+    assert values["household_members"][0]["member_name"] == "Ivan Kovalenko" and values["flags"] == ["medical"]
+    legal = record_card(db_session, people["sw"], "legal_status", case.beneficiary_id)
+    assert legal is not None
+    assert legal.sections[0].values["legal_status"] == "refugee"
+    assert [c["purpose"] for c in legal.sections[0].values["consents"]] == ["services", "sharing_partners"]
+
+
+def test_a_consent_is_withdrawn_by_the_case_manager_once(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
+    consent = build_casefile(db_session, people["sw"], case).person.consents[1]
+    with pytest.raises(NotFound):
+        withdraw_consent(db_session, people["sw2"], consent.id)  # not their case
+    case.members.append(CaseMember(user_id=people["sw2"].id, role="social_worker"))
+    db_session.flush()
+    with pytest.raises(Forbidden):
+        withdraw_consent(db_session, people["sw2"], consent.id)  # a member, not the case manager
+    with pytest.raises(InvalidInput):
+        withdraw_consent(db_session, people["sw"], consent.id, date(2025, 1, 1))  # before it was given
+    withdraw_consent(db_session, people["sw"], consent.id)
+    with pytest.raises(Conflict):
+        withdraw_consent(db_session, people["sup"], consent.id)
+    after = build_casefile(db_session, people["sw"], case).person.consents[1]
+    assert after.withdrawn_on == utcnow().date() and after.withdrawn_by_id == people["sw"].id
+    assert not after.in_force
+    [event] = db_session.scalars(select(AuditEvent).where(AuditEvent.kind == "consent.withdrawn")).all()
+    assert event.details == {"consent_id": consent.id, "purpose": "sharing_partners"}
 
 
 def test_plan_status_follows_drafting_return_and_approval(db_session, people, case) -> None:  # type: ignore[no-untyped-def]

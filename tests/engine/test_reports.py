@@ -64,7 +64,7 @@ def test_caseload_and_overdue_per_office(db_session, library, staff) -> None:  #
     new_case(db_session, staff["sw_waw"], "Ivan")
     do(db_session, sw, first, "Task_register", sample("intake/register"))
     do(db_session, sw, first, "Task_legal_status", sample("intake/legal_status"))
-    start_instance(db_session, sw, "needs_diagnosis", case=first, data={"diagnosis_areas": ["psychological"]})
+    start_instance(db_session, sw, "needs_diagnosis", case=first, data={"diagnosis_areas": "psychological"})
     psy_task = task(db_session, first, "Task_diagnose_psychological")
     claim_task(db_session, psy, psy_task.id)
     psy_task.due_at = utcnow() - timedelta(days=1)

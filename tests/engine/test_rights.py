@@ -59,3 +59,17 @@ def test_cache_follows_the_file(tmp_path: Path) -> None:
     stat = copy.stat()
     os.utime(copy, (stat.st_atime, stat.st_mtime + 5))
     assert rights.rights_for("other", path=copy).referral == "Caritas"
+
+
+def test_rights_of_a_beneficiary_come_from_the_legal_status_on_their_row() -> None:
+    from datetime import date
+    from types import SimpleNamespace
+
+    refugee = SimpleNamespace(legal_status="refugee", legal_status_decision_date=date(2025, 12, 20))
+    found = rights.rights_of(refugee)
+    assert found is not None and found.referral == "PCPR"
+    assert rights.ipi_apply_by(refugee) == date(2026, 2, 18)
+    assert rights.ipi_apply_by(SimpleNamespace(legal_status="refugee", legal_status_decision_date=None)) is None
+    assert rights.ipi_apply_by(SimpleNamespace(legal_status="eu_citizen", legal_status_decision_date=None)) is None
+    assert rights.rights_of(SimpleNamespace(legal_status=None)) is None
+    assert rights.rights_of(SimpleNamespace(legal_status="astronaut")) is None

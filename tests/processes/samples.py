@@ -61,7 +61,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "not_eligible_note": "Informed about NGO legal aid.",
     },
     "diagnosis/legal": {
-        "legal_assessed_on": "2026-01-20",
+        "legal_assessed_on": "2026-01-12",
         "legal_situation": "Refugee status since December.",
         "legal_needs": "Apply for IPI at PCPR.",
         "legal_priority": "high",
@@ -69,21 +69,21 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "legal_next_deadline": "2026-02-18",
     },
     "diagnosis/psychological": {
-        "psychological_assessed_on": "2026-01-20",
+        "psychological_assessed_on": "2026-01-12",
         "psychological_situation": "Stable.",
         "psychological_needs": "Occasional support.",
         "psychological_priority": "low",
         "psychological_support_recommended": False,
     },
     "diagnosis/social": {
-        "social_assessed_on": "2026-01-20",
+        "social_assessed_on": "2026-01-12",
         "social_situation": "Shared flat, no income.",
         "social_needs": "Rent subsidy, material aid.",
         "social_priority": "high",
         "social_housing_situation": "shared",
     },
     "diagnosis/vocational": {
-        "vocational_assessed_on": "2026-01-20",
+        "vocational_assessed_on": "2026-01-12",
         "vocational_situation": "Accountant in Ukraine.",
         "vocational_needs": "Polish course, PUP registration.",
         "vocational_priority": "medium",

@@ -41,6 +41,21 @@ def test_an_eligible_beneficiary_gets_the_legal_status_and_the_diagnosis(desk: D
     assert "beneficiary.legal_status_changed" in audit_kinds(desk, desk.case.id)
 
 
+def test_the_legal_status_changes_only_through_its_operation_never_through_process_variables(desk: Desk) -> None:
+    life = desk.start("case_lifecycle")
+    life.complete("Task_register", sample("intake/register"))
+    life.complete("Task_legal_status", sample("intake/legal_status", diagnosis_areas=["legal"]))
+    set_instance_variables(desk.session, desk.user("ewa"), life.instance.id, {"legal_status": "eu_citizen"})
+    life.complete("Task_diagnose_legal", sample("diagnosis/legal"))
+    desk.session.refresh(desk.case.beneficiary)
+    assert desk.case.beneficiary.legal_status == "refugee"
+    changes = desk.session.scalars(
+        select(AuditEvent).where(AuditEvent.kind == "beneficiary.legal_status_changed")
+    ).all()
+    assert [(e.details["previous"], e.details["legal_status"]) for e in changes] == [(None, "refugee")]
+    assert changes[0].actor_id == desk.user("anna").id
+
+
 def test_a_beneficiary_not_eligible_is_informed_and_the_case_closed(desk: Desk) -> None:
     life = desk.start("case_lifecycle")
     life.complete("Task_register", sample("intake/register"))

@@ -11,11 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
+from engine.assessments.models import Assessment
 from engine.audit.models import AuditEvent
-from engine.cases.models import Case
+from engine.cases.models import Case, CaseMember
 from engine.cases.service import BeneficiaryInput, open_case
 from engine.definitions.service import deploy, read_directory
 from engine.instances.service import start_instance
+from engine.people.models import Consent
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.service import claim_task, complete_task
 from forms.registry import FormRegistry, use_registry
@@ -75,7 +77,7 @@ def admitted_case(db: Session, staff: dict[str, User]) -> Case:
     start_instance(db, sw, "intake", case=case)
     complete_task(db, sw, open_task(db, case.id, "Task_register").id, sample("intake/register"))
     complete_task(db, sw, open_task(db, case.id, "Task_legal_status").id, sample("intake/legal_status"))
-    start_instance(db, sw, "needs_diagnosis", case=case, data={"diagnosis_areas": ["psychological", "legal"]})
+    start_instance(db, sw, "needs_diagnosis", case=case, data={"diagnosis_areas": "psychological,legal"})
     db.commit()
     return case
 
@@ -181,25 +183,68 @@ def test_psychological_details_only_for_psychologists(client, login, db_session,
         db_session,
         staff["psy"],
         psy_task.id,
-        sample("diagnosis/psychological", psychological_situation="Nightmares since the journey."),
+        sample(
+            "diagnosis/psychological",
+            psychological_situation="Nightmares since the journey.",
+            psychological_needs="Weekly sessions for nightmares.",
+        ),
     )
     claim_task(db_session, staff["law"], law_task.id)
     complete_task(db_session, staff["law"], law_task.id, sample("diagnosis/legal"))
     db_session.commit()
+    psychological = db_session.scalar(select(Assessment).where(Assessment.area == "psychological"))
+    legal = db_session.scalar(select(Assessment).where(Assessment.area == "legal"))
+    assert psychological is not None and legal is not None
 
-    login(staff["law"])
+    login(staff["law"])  # a case member (the legal assessment), not a psychologist
     text = page(client.get(f"/cases/{case.id}"))
-    assert "Nightmares" not in text
+    assert "Nightmares" not in text and "nightmares" not in text
     assert "diagnosis-psychological" in text and "restricted" in text
-    assert client.get(f"/cases/{case.id}/records/{psy_task.id}").status_code == 403
-    assert client.get(f"/cases/{case.id}/records/{law_task.id}").status_code == 200
-    refused = db_session.scalar(
-        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.kind == "case.record_refused")
-    )
-    assert refused is not None and refused.actor_id == staff["law"].id
+    assert "Apply for IPI at PCPR." in text  # the legal needs are for every case member
+    card = page(client.get(f"/cases/{case.id}/records/assessment/{psychological.id}"))
+    assert "Nightmares" not in card and "nightmares" not in card and 'class="restricted"' in card
+    assert "Refugee status since December." in page(client.get(f"/cases/{case.id}/records/assessment/{legal.id}"))
     client.post("/logout")
     login(staff["psy"])
-    assert "Nightmares" in page(client.get(f"/cases/{case.id}/records/{psy_task.id}"))
+    assert "Nightmares since the journey." in page(
+        client.get(f"/cases/{case.id}/records/assessment/{psychological.id}")
+    )
+
+
+def test_the_case_manager_records_a_withdrawn_consent(client, login, db_session, library, staff) -> None:  # type: ignore[no-untyped-def]
+    case = admitted_case(db_session, staff)
+    sharing = db_session.scalar(
+        select(Consent).where(Consent.case_id == case.id, Consent.purpose == "sharing_partners")
+    )
+    assert sharing is not None
+    case.members.append(CaseMember(user_id=staff["sw2"].id, role="social_worker"))
+    db_session.commit()
+    login(staff["sw2"])
+    assert f"/consents/{sharing.id}/withdraw" not in page(client.get(f"/cases/{case.id}"))
+    assert client.post(f"/cases/{case.id}/consents/{sharing.id}/withdraw").status_code == 403
+    client.post("/logout")
+    login(staff["sw"])
+    assert f"/consents/{sharing.id}/withdraw" in page(client.get(f"/cases/{case.id}"))
+    response = client.post(f"/cases/{case.id}/consents/{sharing.id}/withdraw")
+    assert response.status_code == 303
+    db_session.refresh(sharing)
+    assert sharing.withdrawn_on is not None and sharing.withdrawn_by_id == staff["sw"].id
+    assert f"/consents/{sharing.id}/withdraw" not in page(client.get(f"/cases/{case.id}"))
+    again = client.post(f"/cases/{case.id}/consents/{sharing.id}/withdraw", follow_redirects=True)
+    assert again.status_code == 200
+
+
+def test_the_rights_lookup_reads_the_beneficiarys_legal_status_from_the_row(
+    client, login, db_session, library, staff
+) -> None:  # type: ignore[no-untyped-def]
+    case = admitted_case(db_session, staff)
+    login(staff["sw"])
+    client.post("/language", data={"locale": "en", "next": "/"})
+    text = page(client.get(f"/rights?case_id={case.id}"))
+    assert 'id="rights-title">Refugee status<' in text and "PCPR" in text
+    client.post("/logout")
+    login(staff["waw"])  # a supervisor of another office learns nothing of the case
+    assert 'id="rights-title"' not in page(client.get(f"/rights?case_id={case.id}"))
 
 
 def test_diagram_json_marks_current_and_completed(client, login, db_session, library, staff) -> None:  # type: ignore[no-untyped-def]

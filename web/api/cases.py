@@ -125,7 +125,7 @@ def create_case() -> tuple[dict[str, Any], int, dict[str, str]]:
             )
     process_id = current_app.config.get("IPD_API_CASE_PROCESS", DEFAULT_CASE_PROCESS)
     try:
-        start_case(db, actor, case, person, process_id)
+        start_case(db, actor, case, process_id)
     except NotFound:
         raise Conflict(f"the process {process_id!r} that starts a case is not deployed") from None
     db.commit()

@@ -68,7 +68,6 @@ CASE_REQUEST: dict[str, Any] = {
                 "document_number": {"type": ["string", "null"], "maxLength": 64},
                 "pesel": {"type": ["string", "null"], "maxLength": 11},
                 "legal_status": {"type": ["string", "null"], "maxLength": 40},
-                "profile": {"type": ["object", "null"]},
             },
             "required": ["given_names_latin", "family_name_latin"],
             "additionalProperties": False,

@@ -94,6 +94,9 @@ STATUS_LABELS = {
     "suspended": _l("suspended"),
     "closed": _l("closed"),
     "cancelled": _l("cancelled"),
+    # assessments
+    "assessed": _l("assessed"),
+    "superseded": _l("superseded by a later assessment"),
 }
 
 AREA_LABELS = {

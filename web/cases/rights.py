@@ -1,13 +1,19 @@
-"""The rights lookup: a legal status in, entitlements and where to refer out (any logged-in user)."""
+"""The rights lookup: a legal status in, entitlements and where to refer out (any logged-in user).
+
+Opened from a case (``?case_id=``), it looks up the legal status recorded on the case's beneficiary.
+"""
 
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from engine.cases.service import get_case
+from engine.errors import NotFound
 from engine.rights import LEGAL_STATUSES, rights_for
 from web.cases import bp
 from web.cases.forms import RightsForm
+from web.db import get_db
 
 
 @bp.route("/rights")
@@ -15,6 +21,13 @@ from web.cases.forms import RightsForm
 def rights() -> str:
     form = RightsForm(formdata=None)
     status = request.args.get("legal_status") or ""
+    case_id = request.args.get("case_id", type=int)
+    if case_id is not None and not status:
+        try:
+            case = get_case(get_db(), current_user._get_current_object(), case_id)
+        except NotFound:
+            case = None
+        status = (case.beneficiary.legal_status or "") if case is not None else ""
     form.legal_status.data = status
     # Evaluated from the same decision table (processes/decisions/legal_status_rights.dmn) the intake runs.
     found = rights_for(status) if status in LEGAL_STATUSES else None

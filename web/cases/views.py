@@ -36,7 +36,8 @@ from engine.cases.service import (
 )
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances.models import ProcessInstance
-from engine.rights import rights_for
+from engine.people.operations import withdraw_consent as record_consent_withdrawal
+from engine.rights import rights_of
 from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
 from engine.team.flags import flag_for_team, team_flag
@@ -146,7 +147,7 @@ def new() -> str | Response | tuple[str, int]:
                 if field is not None:
                     field.errors = [*field.errors, problem]
             return render_template("cases/new.html", form=form, matches=[]), 422
-        outcome = start_case(db, actor, case, person)
+        outcome = start_case(db, actor, case)
         db.commit()
         first = db.scalar(
             select(HumanTask.id)
@@ -178,12 +179,10 @@ def show(case_id: int) -> str:
     db.commit()
     case = get_case(db, actor, case_id)
     casefile = build_casefile(db, actor, case)
-    rights = None
-    if casefile.person.legal_status:
-        try:
-            rights = rights_for(casefile.person.legal_status)
-        except DecisionError:
-            rights = None
+    try:
+        rights = rights_of(case.beneficiary)  # the legal status on the beneficiary's row
+    except DecisionError:
+        rights = None
     diagrams = [
         {
             "instance": instance,
@@ -209,6 +208,7 @@ def show(case_id: int) -> str:
         diagrams=diagrams,
         names=names,
         special=may_read_special(actor),
+        may_withdraw_consent=case.status == "open" and _records_consents(actor, case),
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
     )
@@ -257,6 +257,33 @@ def start(case_id: int) -> Response:
         .limit(1)
     )
     return redirect(f"/tasks/{first}" if first else url_for("cases.show", case_id=case.id), 303)
+
+
+def _records_consents(actor: User, case: Case) -> bool:
+    """The case manager, or a supervisor of the case's office, records a withdrawn consent."""
+    return actor.id == case.case_manager_id or (actor.has_role(Role.SUPERVISOR) and actor.office_id == case.office_id)
+
+
+@bp.route("/cases/<int:case_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_consent(case_id: int, consent_id: int) -> Response:
+    """The case manager records that the person withdrew a consent (from today)."""
+    db = get_db()
+    actor = _actor()
+    case = get_case(db, actor, case_id)
+    try:
+        consent = record_consent_withdrawal(db, actor, consent_id)
+    except NotFound:
+        abort(404)
+    except (Conflict, InvalidInput) as error:
+        flash(_("The withdrawal could not be recorded: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("cases.show", case_id=case.id) + "#sec-consent", 303)
+    if consent.case_id != case.id:
+        db.rollback()
+        abort(404)
+    db.commit()
+    flash(_("The withdrawal of the consent is recorded."), "success")
+    return redirect(url_for("cases.show", case_id=case_id) + "#sec-consent", 303)
 
 
 @bp.route("/cases/<int:case_id>/records/<kind>/<int:record_id>")
