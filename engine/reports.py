@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy import case as sa_case
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import Office, User
@@ -132,8 +132,9 @@ def subsidy_spend(session: Session, office_id: int | None = None, *, on: date | 
         for row in session.execute(
             select(
                 SubsidyPayment.office_id,
-                func.coalesce(func.sum(sa_case((SubsidyPayment.status.in_(spent), SubsidyPayment.amount_paid))), 0)
-                .label("paid"),
+                func.coalesce(
+                    func.sum(sa_case((SubsidyPayment.status.in_(spent), SubsidyPayment.amount_paid))), 0
+                ).label("paid"),
                 func.coalesce(
                     func.sum(sa_case((SubsidyPayment.status == PaymentStatus.SCHEDULED, SubsidyPayment.amount))), 0
                 ).label("reserved"),

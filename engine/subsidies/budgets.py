@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy import case as sa_case
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import Office, User
@@ -86,7 +86,7 @@ def usage(session: Session, budgets: Iterable[SubsidyBudget]) -> list[BudgetUse]
         sums[budget.id] = row
     return [
         BudgetUse(
-            budget,
+            b,
             Decimal(str(sums[b.id][0])).quantize(ZERO),
             Decimal(str(sums[b.id][1])).quantize(ZERO),
             int(sums[b.id][2]),

@@ -51,9 +51,7 @@ class HousingSubsidy(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     #: The office whose budget pays it (the case's office when applying).
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
-    instance_id: Mapped[int | None] = mapped_column(
-        ForeignKey("process_instances.id", ondelete="SET NULL"), index=True
-    )
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="SET NULL"), index=True)
     # -- the application
     rent: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     household_size: Mapped[int]

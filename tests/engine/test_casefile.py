@@ -28,6 +28,8 @@ from tests import factories
 from tests.processes.samples import SAMPLES
 
 LIBRARY = Path(__file__).resolve().parents[2] / "processes"
+
+
 def sample(form_key: str, **changes: Any) -> dict[str, Any]:
     data = copy.deepcopy(SAMPLES[form_key])
     data.update(changes)

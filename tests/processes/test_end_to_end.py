@@ -12,8 +12,8 @@ from sqlalchemy import select
 from engine.accounts.roles import Role
 from engine.audit.models import AuditEvent
 from engine.cases.models import CaseStatus
-from engine.subsidies.models import SubsidyPayment
 from engine.instances.models import Incident, InstanceStatus, ProcessInstance, Timer, TimerStatus
+from engine.subsidies.models import SubsidyPayment
 from engine.tasks.models import HumanTask, TaskState
 from tests.processes.samples import sample
 from tests.processes.services_driver import Desk, DuplicateFound

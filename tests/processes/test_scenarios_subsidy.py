@@ -232,7 +232,11 @@ def test_a_supervisors_correction_needs_a_second_supervisor(start, desk) -> None
         pay(s, actor=worker, payment_amount="1250.00", payment_correction_reason="Bank fee added")
     pay(s, actor="ewa", payment_amount="1250.00", payment_correction_reason="Landlord raised the rent by 50 PLN")
     first = payments_of(s)[0]
-    assert (first.status, first.amount, first.amount_paid) == ("correction_pending", Decimal("1200.00"), Decimal("1250.00"))
+    assert (first.status, first.amount, first.amount_paid) == (
+        "correction_pending",
+        Decimal("1200.00"),
+        Decimal("1250.00"),
+    )
     assert first.recorded_by_id == desk.user("ewa").id
     # The process goes on to the next month; the correction waits for a second person.
     assert s.ready_ids() == [] and len(s.waiting_timers()) == 1
@@ -302,3 +306,14 @@ def test_closing_the_case_cancels_the_unpaid_months_and_releases_the_budget(star
         Decimal("118800.00"),
     )
     assert [c for c in open_commitments(desk.session, desk.case) if c.kind == "subsidy"] == []
+
+
+def test_months_in_two_budget_periods_are_checked_against_each_period(start, desk) -> None:
+    budget(desk, "1200.00", start=date(2026, 1, 1), end=date(2026, 1, 31))
+    budget(desk, "1000.00", start=date(2026, 2, 1), end=date(2026, 12, 31))
+    s = apply(start, desk, with_budget=False)
+    with pytest.raises(FormDataRejected, match="1000.00 PLN remain") as refused:
+        s.complete("Task_approve_subsidy", sample("housing/approval"), actor="ewa")
+    assert "2026-02-01" in str(refused.value)
+    s.complete("Task_approve_subsidy", sample("housing/approval", subsidy_approved_months=1), actor="ewa")
+    assert [p.due_on for p in payments_of(s)] == [date(2026, 1, 12)]

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from engine.cases.service import BeneficiaryInput, open_case
-from engine.instances.models import ProcessInstance
 from engine.clock import utcnow
+from engine.instances.models import ProcessInstance
 from engine.reports import subsidy_spend
 from engine.subsidies.budgets import set_budget
 from engine.tasks.models import HumanTask, TaskState

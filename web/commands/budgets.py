@@ -33,7 +33,9 @@ def register(app: Flask) -> None:
         try:
             value = Decimal(amount)
         except InvalidOperation:
-            raise click.BadParameter(f"write an amount such as 120000.00, not {amount!r}", param_hint="AMOUNT") from None
+            raise click.BadParameter(
+                f"write an amount such as 120000.00, not {amount!r}", param_hint="AMOUNT"
+            ) from None
         with command_unit() as session:
             budget = set_budget(session, None, office, _day(start, "--from"), _day(end, "--to"), value)
             click.echo(
