@@ -273,7 +273,14 @@ def record_payment(call: Call) -> Mapping[str, Any]:
         try:
             require_supervisor(actor, case)
         except Forbidden:
-            raise Forbidden("only a supervisor of the case's office may record a corrected amount") from None
+            # A field error, not a refusal of the task: the worker pays the scheduled amount instead.
+            raise InvalidInput(
+                "only a supervisor of the case's office may record a corrected amount",
+                {
+                    "payment_amount": f"must be {payment.amount} PLN, the amount approved for this month",
+                    "payment_correction_reason": "only a supervisor may record a correction; leave this empty",
+                },
+            ) from None
         if amount > payment.amount:
             office = call.session.get(Office, payment.office_id)
             assert office is not None

@@ -228,7 +228,7 @@ def test_a_supervisors_correction_needs_a_second_supervisor(start, desk) -> None
     s = apply(start, desk)
     s.complete("Task_approve_subsidy", sample("housing/approval"), actor="ewa")
     worker = desk.user("ola", Role.SOCIAL_WORKER)
-    with pytest.raises(Forbidden, match="supervisor"):
+    with pytest.raises(FormDataRejected, match="payment_correction_reason"):
         pay(s, actor=worker, payment_amount="1250.00", payment_correction_reason="Bank fee added")
     pay(s, actor="ewa", payment_amount="1250.00", payment_correction_reason="Landlord raised the rent by 50 PLN")
     first = payments_of(s)[0]
@@ -317,3 +317,18 @@ def test_months_in_two_budget_periods_are_checked_against_each_period(start, des
     assert "2026-02-01" in str(refused.value)
     s.complete("Task_approve_subsidy", sample("housing/approval", subsidy_approved_months=1), actor="ewa")
     assert [p.due_on for p in payments_of(s)] == [date(2026, 1, 12)]
+
+
+def test_a_correction_above_the_scheduled_amount_must_fit_in_the_budget(start, desk) -> None:
+    budget(desk, "5000.00")
+    desk._budget_set = True
+    s = apply(start, desk)
+    s.complete("Task_approve_subsidy", sample("housing/approval"), actor="ewa")  # 3600.00 reserved, 1400.00 left
+    reason = {"payment_correction_reason": "Arrears agreed with the landlord"}
+    with pytest.raises(FormDataRejected, match="1400.00"):
+        pay(s, actor="ewa", payment_amount="999999.00", **reason)
+    with pytest.raises(FormDataRejected, match="1400.00"):
+        pay(s, actor="ewa", payment_amount="2600.01", **reason)
+    pay(s, actor="ewa", payment_amount="2600.00", **reason)
+    first = payments_of(s)[0]
+    assert (first.status, first.amount_paid) == ("correction_pending", Decimal("2600.00"))
