@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from engine.accounts.models import Office, User
 from engine.accounts.passwords import hash_password
 from engine.accounts.roles import Role
 from engine.accounts.service import create_office, create_user
+from engine.clock import utcnow
 
 DEMO_OFFICES = (
     ("LUB", "Centrum Pomocy Migrantom – Lublin", "Lublin"),
@@ -93,7 +95,27 @@ def seed_demo(session: Session, reset_passwords: bool = False) -> list[DemoLogin
             else:
                 password = None
             logins.append(DemoLogin(username, code, role.value, password))
+    seed_budgets(session)
     return logins
+
+
+DEMO_BUDGET = Decimal("120000.00")
+
+
+def seed_budgets(session: Session) -> list[str]:
+    """Give each demo office a housing-subsidy budget for the current year, unless one covers today."""
+    from engine.subsidies.budgets import covering, set_budget
+
+    today = utcnow().date()
+    year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
+    done = []
+    for code, _, _ in DEMO_OFFICES:
+        office = session.scalar(select(Office).where(Office.code == code))
+        if office is None or covering(session, office.id, today) is not None:
+            continue
+        set_budget(session, None, code, year_start, year_end, DEMO_BUDGET)
+        done.append(code)
+    return done
 
 
 def seed_sample_cases(session: Session) -> list[str]:

@@ -1,6 +1,7 @@
-"""Programme configuration the processes receive as data: thresholds and limits, never literals in diagrams.
+"""Programme configuration the operations read: thresholds and limits, never literals in diagrams.
 
-Read from the environment with the defaults below (PLN, decimal strings):
+Read from the environment with the defaults below (PLN, decimal strings). Subsidy budgets are not
+configuration: they are kept per office and period in the database (``ipd budgets set``).
 
 | variable | default | meaning |
 |---|---|---|
@@ -9,7 +10,6 @@ Read from the environment with the defaults below (PLN, decimal strings):
 | ``IPD_SUBSIDY_RENT_SHARE`` | 0.50 | share of the rent the subsidy covers |
 | ``IPD_SUBSIDY_MAX_MONTHLY`` | 1500.00 | monthly subsidy cap |
 | ``IPD_MATERIAL_AID_APPROVAL_LIMIT`` | 500.00 | material-aid requests above this need a supervisor |
-| ``IPD_SUBSIDY_BUDGET[_<OFFICE>]`` | 120000.00 | the office's subsidy budget (see `engine.reports`) |
 """
 
 from __future__ import annotations

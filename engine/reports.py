@@ -1,43 +1,25 @@
 """Dashboard figures: caseload, overdue work, plans awaiting approval and subsidy spend, per office.
 
-Configuration: the housing-subsidy programme budget per office is read from the environment,
-``IPD_SUBSIDY_BUDGET_<OFFICE CODE>`` (e.g. ``IPD_SUBSIDY_BUDGET_LUB=80000.00``) when set for that office,
-else ``IPD_SUBSIDY_BUDGET`` for every office, else `DEFAULT_SUBSIDY_BUDGET` (PLN, decimal string).
+Subsidy spend is summed in SQL over the subsidy tables: each office's budget for the current period (set by an
+administrator, ``ipd budgets set``), what is paid and reserved in it, and the subsidies approved.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sa_case
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import Office, User
 from engine.cases.models import Case, CaseMember, CaseStatus
 from engine.clock import utcnow
 from engine.plans.models import Plan, PlanStatus, PlanVersion
+from engine.subsidies.models import HousingSubsidy, PaymentStatus, SubsidyBudget, SubsidyPayment
 from engine.tasks.models import HumanTask, TaskState
-
-DEFAULT_SUBSIDY_BUDGET = Decimal("120000.00")
-PAYMENT_ELEMENT = "Task_confirm_payment"
-SUBSIDY_APPROVAL_ELEMENT = "Task_approve_subsidy"
-
-
-def subsidy_budget(office_code: str, environ: Mapping[str, str] | None = None) -> Decimal:
-    """The programme's housing-subsidy budget for one office (see the module docstring)."""
-    env = os.environ if environ is None else environ
-    raw = env.get(f"IPD_SUBSIDY_BUDGET_{office_code.upper()}") or env.get("IPD_SUBSIDY_BUDGET")
-    if not raw:
-        return DEFAULT_SUBSIDY_BUDGET
-    try:
-        return Decimal(raw).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise ValueError(f"the subsidy budget must be an amount such as 120000.00, got {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -54,6 +36,9 @@ class CaseloadRow:
 class SubsidySpend:
     office_id: int
     office_code: str
+    #: The budget period in force today (None: no budget set for today, and the budget is 0).
+    period_start: date | None
+    period_end: date | None
     budget: Decimal
     paid: Decimal
     payments: int
@@ -147,70 +132,72 @@ def plans_awaiting_approval(session: Session, office_id: int | None = None) -> l
     return [PlanAwaitingApproval(*row) for row in rows]
 
 
-def _amount(value: object) -> Decimal:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else Decimal(0)
-    except InvalidOperation:
-        return Decimal(0)
-
-
-def subsidy_spend(
-    session: Session, office_id: int | None = None, *, environ: Mapping[str, str] | None = None
-) -> list[SubsidySpend]:
-    """Per office: confirmed subsidy payments against the office's budget, and approvals granted."""
+def subsidy_spend(session: Session, office_id: int | None = None, *, on: date | None = None) -> list[SubsidySpend]:
+    """Per office and its budget period in force ``on`` (today): budget, paid, reserved, approvals granted."""
+    day = on or utcnow().date()
     offices = _offices(session, office_id)
-    # Amounts live in the submitted form data (JSON); summing them in Python keeps SQLite and
-    # PostgreSQL identical and Decimal-exact.
-    rows = session.execute(
-        select(HumanTask.office_id, HumanTask.element_id, HumanTask.submitted).where(
-            HumanTask.state == TaskState.COMPLETED,
-            HumanTask.process_id == "housing_subsidy",
-            or_(HumanTask.element_id == PAYMENT_ELEMENT, HumanTask.element_id == SUBSIDY_APPROVAL_ELEMENT),
-            and_(HumanTask.office_id.in_([o.id for o in offices])),
+    ids = [o.id for o in offices]
+    periods = {
+        b.office_id: b
+        for b in session.scalars(
+            select(SubsidyBudget).where(
+                SubsidyBudget.office_id.in_(ids), SubsidyBudget.period_start <= day, SubsidyBudget.period_end >= day
+            )
         )
-    ).all()
-    paid: dict[int, Decimal] = {}
-    payments: dict[int, int] = {}
-    approved: dict[int, int] = {}
-    for office, element, submitted in rows:
-        data = submitted or {}
-        if element == PAYMENT_ELEMENT:
-            paid[office] = paid.get(office, Decimal(0)) + _amount(data.get("payment_amount"))
-            payments[office] = payments.get(office, 0) + 1
-        elif data.get("subsidy_decision") == "approve":
-            approved[office] = approved.get(office, 0) + 1
-    reserved = _reserved(session, [o.id for o in offices])
-    return [
-        SubsidySpend(
-            office_id=o.id,
-            office_code=o.code,
-            budget=subsidy_budget(o.code, environ),
-            paid=paid.get(o.id, Decimal(0)).quantize(Decimal("0.01")),
-            payments=payments.get(o.id, 0),
-            approved_subsidies=approved.get(o.id, 0),
-            reserved=reserved.get(o.id, Decimal(0)).quantize(Decimal("0.01")),
+    }
+    spent = (PaymentStatus.PAID, PaymentStatus.CORRECTION_PENDING)
+    sums = {
+        row.office_id: row
+        for row in session.execute(
+            select(
+                SubsidyPayment.office_id,
+                func.coalesce(
+                    func.sum(sa_case((SubsidyPayment.status.in_(spent), SubsidyPayment.amount_paid))), 0
+                ).label("paid"),
+                func.coalesce(
+                    func.sum(sa_case((SubsidyPayment.status == PaymentStatus.SCHEDULED, SubsidyPayment.amount))), 0
+                ).label("reserved"),
+                func.count(sa_case((SubsidyPayment.status.in_(spent), 1))).label("payments"),
+            )
+            .join(
+                SubsidyBudget,
+                (SubsidyBudget.office_id == SubsidyPayment.office_id)
+                & (SubsidyPayment.due_on >= SubsidyBudget.period_start)
+                & (SubsidyPayment.due_on <= SubsidyBudget.period_end),
+            )
+            .where(SubsidyBudget.id.in_([b.id for b in periods.values()]))
+            .group_by(SubsidyPayment.office_id)
         )
-        for o in offices
-    ]
-
-
-def _reserved(session: Session, office_ids: list[int]) -> dict[int, Decimal]:
-    """Per office: what running, approved subsidies will still pay (approved total minus paid so far)."""
-    from engine.instances.models import ACTIVE_STATUSES, ProcessInstance
-    from engine.instances.service import load_runner
-
-    found: dict[int, Decimal] = {}
-    running = session.scalars(
-        select(ProcessInstance).where(
-            ProcessInstance.process_id == "housing_subsidy",
-            ProcessInstance.status.in_(ACTIVE_STATUSES),
-            ProcessInstance.office_id.in_(office_ids),
-        )
+    }
+    approved = dict(
+        session.execute(
+            select(HousingSubsidy.office_id, func.count())
+            .join(
+                SubsidyBudget,
+                (SubsidyBudget.office_id == HousingSubsidy.office_id)
+                & (func.date(HousingSubsidy.decided_at) >= SubsidyBudget.period_start)
+                & (func.date(HousingSubsidy.decided_at) <= SubsidyBudget.period_end),
+            )
+            .where(SubsidyBudget.id.in_([b.id for b in periods.values()]), HousingSubsidy.decision == "approve")
+            .group_by(HousingSubsidy.office_id)
+        ).all()
     )
-    for instance in running:
-        data = load_runner(session, instance).data
-        if data.get("subsidy_status") != "approved" or instance.office_id is None:
-            continue
-        outstanding = _amount(data.get("subsidy_approved_total")) - _amount(data.get("subsidy_paid_total"))
-        found[instance.office_id] = found.get(instance.office_id, Decimal(0)) + max(outstanding, Decimal(0))
+    cent = Decimal("0.01")
+    found = []
+    for office in offices:
+        period = periods.get(office.id)
+        row = sums.get(office.id)
+        found.append(
+            SubsidySpend(
+                office_id=office.id,
+                office_code=office.code,
+                period_start=period.period_start if period else None,
+                period_end=period.period_end if period else None,
+                budget=period.amount if period else Decimal("0.00"),
+                paid=Decimal(str(row.paid)).quantize(cent) if row else Decimal("0.00"),
+                payments=int(row.payments) if row else 0,
+                approved_subsidies=int(approved.get(office.id, 0)),
+                reserved=Decimal(str(row.reserved)).quantize(cent) if row else Decimal("0.00"),
+            )
+        )
     return found

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import programme, reports
 from engine.accounts.models import User
 from engine.accounts.roles import SPECIALIST_ROLES, Role
 from engine.cases.models import Case, CaseStatus
@@ -34,12 +33,6 @@ def start_data(session: Session, case: Case, process_id: str, *, session_role: s
         if role not in SPECIALIST_ROLES:
             raise InvalidInput("choose who holds the session", {"session_role": "a specialist role"})
         return {"session_role": str(role)}
-    if process_id == "housing_subsidy":
-        (spend,) = reports.subsidy_spend(session, case.office_id)
-        return {
-            "subsidy_settings": programme.subsidy_settings(),
-            "subsidy_budget_remaining": str(spend.remaining),
-        }
     return {}
 
 

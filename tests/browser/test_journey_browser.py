@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from engine.cases.models import Case
+from engine.clock import utcnow
 from engine.db import database
 from engine.definitions.service import deploy, read_directory
+from engine.subsidies.budgets import set_budget
 from forms.registry import FormRegistry, use_registry
 from tests import factories
 from tests.browser.conftest import SCREENSHOTS
@@ -50,6 +54,8 @@ def journey_office(live_server) -> Iterator[None]:  # type: ignore[no-untyped-de
         deploy(session, None, read_directory(LIBRARY), source="test")
         for name, roles in PEOPLE.items():
             factories.user(session, *roles, office_code=OFFICE, username=name)
+        today = utcnow().date()
+        set_budget(session, None, OFFICE, today - timedelta(days=1), today + timedelta(days=400), Decimal("120000.00"))
     yield
     use_registry(previous)
 

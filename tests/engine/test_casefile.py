@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances.service import start_instance
 from engine.people.operations import withdraw_consent
 from engine.records.views import record_card
+from engine.subsidies.budgets import set_budget
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.service import claim_task, complete_task
 from forms.registry import FormRegistry, use_registry
@@ -32,15 +33,6 @@ from tests import factories
 from tests.processes.samples import SAMPLES
 
 LIBRARY = Path(__file__).resolve().parents[2] / "processes"
-SUBSIDY_SETTINGS = {
-    "subsidy_settings": {
-        "income_limit_single": "2020.00",
-        "income_limit_family": "1646.00",
-        "rent_share": "0.50",
-        "max_monthly_amount": "1500.00",
-    },
-    "subsidy_budget_remaining": "100000.00",
-}
 
 
 def sample(form_key: str, **changes: Any) -> dict[str, Any]:
@@ -244,32 +236,33 @@ def test_plan_status_follows_drafting_return_and_approval(db_session, people, ca
     assert {sw.id, sup.id} <= build_casefile(db_session, sw, case).user_ids()
 
 
-def test_subsidy_payments_and_material_aid(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
+def test_subsidies_in_the_case_file_come_from_the_subsidy_tables(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
     sw, sup = people["sw"], people["sup"]
-    start_instance(db_session, sw, "housing_subsidy", case=case, data=SUBSIDY_SETTINGS)
-    do(
-        db_session,
-        sw,
-        case,
-        "Task_apply",
-        sample(
-            "housing/application",
-        ),
-    )
+    today = utcnow().date()
+    set_budget(db_session, None, "LUB", today, today + timedelta(days=400), Decimal("100000.00"))
+    start_instance(db_session, sw, "housing_subsidy", case=case)
+    do(db_session, sw, case, "Task_apply", sample("housing/application"))
+    (subsidy,) = build_casefile(db_session, sw, case).subsidies
+    assert (subsidy.status, subsidy.monthly_amount, subsidy.payments) == ("awaiting_approval", Decimal("1200.00"), [])
     do(db_session, sup, case, "Task_approve_subsidy", sample("housing/approval"))
-    do(db_session, sw, case, "Task_confirm_payment", sample("housing/payment"))
-    start_instance(db_session, sw, "material_aid", case=case, data={"material_aid_approval_limit": "500.00"})
-    do(db_session, sw, case, "Task_request_aid", sample("material_aid/request"))
+    do(db_session, sw, case, "Task_confirm_payment", sample("housing/payment", payment_paid_on=today.isoformat()))
     cf = build_casefile(db_session, sw, case)
     (subsidy,) = cf.subsidies
-    assert subsidy.status == "approved" and subsidy.monthly_amount is not None
-    assert subsidy.paid_total == Decimal(sample("housing/payment")["payment_amount"])
-    (aid,) = cf.material_aid
+    assert subsidy.status == "approved" and subsidy.approved_months == 3 and subsidy.decided_by_id == sup.id
+    assert subsidy.paid_total == Decimal("1200.00") and subsidy.reserved == Decimal("2400.00")
+    assert [(p.month_number, p.status) for p in subsidy.payments] == [(1, "paid"), (2, "scheduled"), (3, "scheduled")]
+    assert {sw.id, sup.id} <= cf.user_ids()
+
+
+def test_material_aid_in_the_case_file(db_session, people, case) -> None:  # type: ignore[no-untyped-def]
+    sw = people["sw"]
+    start_instance(db_session, sw, "material_aid", case=case)
+    do(db_session, sw, case, "Task_request_aid", sample("material_aid/request"))
+    (aid,) = build_casefile(db_session, sw, case).aid
     assert aid.category == "school_kit" and aid.amount == Decimal("150.00")
-    assert aid.status in ("requested", "awaiting_approval")
     do(db_session, sw, case, "Task_record_purchase", sample("material_aid/purchase"))
-    (aid,) = build_casefile(db_session, sw, case).material_aid
-    assert aid.status == "purchased" and aid.purchase["receipt_number"] == "PAR/2026/0042"
+    (aid,) = build_casefile(db_session, sw, case).aid
+    assert aid.status == "purchased" and aid.receipt_number == "PAR/2026/0042"
 
 
 def test_diagram_states_and_files(db_session, people, library) -> None:  # type: ignore[no-untyped-def]

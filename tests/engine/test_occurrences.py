@@ -23,20 +23,15 @@ def case(db_session):
     return worker, open_case(db_session, worker, BeneficiaryInput("Ahmad", "Karimi"))
 
 
-def test_start_data_carries_configuration(db_session, case, monkeypatch):
+def test_start_data_carries_only_choices_never_amounts_or_budgets(db_session, case, monkeypatch):
     _, opened = case
     monkeypatch.setenv("IPD_MATERIAL_AID_APPROVAL_LIMIT", "750")
-    monkeypatch.setenv("IPD_SUBSIDY_BUDGET", "10000.00")
-    assert start_data(db_session, opened, "material_aid") == {"material_aid_approval_limit": "750.00"}
-    subsidy = start_data(db_session, opened, "housing_subsidy")
-    assert subsidy["subsidy_budget_remaining"] == "10000.00"
-    assert subsidy["subsidy_settings"]["rent_share"] == "0.50"
+    # Limits, settings and budgets are read by the operations from the configuration and the tables.
+    assert start_data(db_session, opened, "material_aid") == {}
+    assert start_data(db_session, opened, "housing_subsidy") == {}
     assert start_data(db_session, opened, "service_session", session_role="lawyer") == {"session_role": "lawyer"}
     with pytest.raises(InvalidInput):
         start_data(db_session, opened, "service_session", session_role="admin")
-    monkeypatch.setenv("IPD_SUBSIDY_RENT_SHARE", "half")
-    with pytest.raises(ValueError, match="IPD_SUBSIDY_RENT_SHARE"):
-        start_data(db_session, opened, "housing_subsidy")
 
 
 def test_start_occurrence_routes_the_first_task(db_session, case):

@@ -13,18 +13,12 @@ from engine.cases.models import Case
 from engine.cases.service import BeneficiaryInput, open_case
 from engine.clock import utcnow
 from engine.instances.service import start_instance
-from engine.reports import (
-    DEFAULT_SUBSIDY_BUDGET,
-    caseload,
-    overdue_tasks,
-    plans_awaiting_approval,
-    subsidy_budget,
-    subsidy_spend,
-)
+from engine.reports import caseload, overdue_tasks, plans_awaiting_approval, subsidy_spend
+from engine.subsidies.budgets import set_budget
 from engine.tasks.service import claim_task
 from tests import factories
 from tests.engine import test_casefile
-from tests.engine.test_casefile import SUBSIDY_SETTINGS, do, sample, task
+from tests.engine.test_casefile import do, sample, task
 
 library = test_casefile.library  # the process library deployed, with the real forms
 
@@ -45,15 +39,6 @@ def new_case(db: Session, actor: User, name: str) -> Case:
     case = open_case(db, actor, BeneficiaryInput(name, "Test"))
     start_instance(db, actor, "intake", case=case)
     return case
-
-
-def test_subsidy_budget_configuration() -> None:
-    assert subsidy_budget("LUB", {}) == DEFAULT_SUBSIDY_BUDGET
-    assert subsidy_budget("LUB", {"IPD_SUBSIDY_BUDGET": "5000"}) == Decimal("5000.00")
-    env = {"IPD_SUBSIDY_BUDGET": "5000", "IPD_SUBSIDY_BUDGET_WAW": "7500.50"}
-    assert subsidy_budget("waw", env) == Decimal("7500.50")
-    with pytest.raises(ValueError):
-        subsidy_budget("LUB", {"IPD_SUBSIDY_BUDGET": "a lot"})
 
 
 def test_caseload_and_overdue_per_office(db_session, library, staff) -> None:  # type: ignore[no-untyped-def]
@@ -95,14 +80,24 @@ def test_plans_awaiting_approval(db_session, library, staff) -> None:  # type: i
     assert plans_awaiting_approval(db_session, sw.office_id) == []
 
 
-def test_subsidy_spend_against_budget(db_session, library, staff, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("IPD_SUBSIDY_BUDGET_LUB", "10000.00")
+def test_subsidy_spend_is_summed_over_the_current_budget_period(db_session, library, staff) -> None:  # type: ignore[no-untyped-def]
     sw, sup = staff["sw"], staff["sup"]
+    today = utcnow().date()
+    set_budget(db_session, None, "LUB", today - timedelta(days=30), today + timedelta(days=400), Decimal("10000.00"))
+    # An earlier period of the office counts for nothing now.
+    set_budget(db_session, None, "LUB", today - timedelta(days=400), today - timedelta(days=31), Decimal("999.00"))
     case = open_case(db_session, sw, BeneficiaryInput("Olena", "Test"))
-    start_instance(db_session, sw, "housing_subsidy", case=case, data=SUBSIDY_SETTINGS)
+    start_instance(db_session, sw, "housing_subsidy", case=case)
     do(db_session, sw, case, "Task_apply", sample("housing/application"))
+    (before,) = subsidy_spend(db_session, sw.office_id)
+    assert (before.budget, before.paid, before.reserved, before.approved_subsidies) == (
+        Decimal("10000.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        0,
+    )
     do(db_session, sup, case, "Task_approve_subsidy", sample("housing/approval"))
-    do(db_session, sw, case, "Task_confirm_payment", sample("housing/payment", payment_amount="1200.00"))
+    do(db_session, sw, case, "Task_confirm_payment", sample("housing/payment", payment_paid_on=today.isoformat()))
     by_office = {row.office_code: row for row in subsidy_spend(db_session)}
     lub = by_office["LUB"]
     assert (lub.budget, lub.paid, lub.payments, lub.approved_subsidies) == (
@@ -111,7 +106,9 @@ def test_subsidy_spend_against_budget(db_session, library, staff, monkeypatch) -
         1,
         1,
     )
+    assert (lub.period_start, lub.period_end) == (today - timedelta(days=30), today + timedelta(days=400))
     assert lub.reserved == Decimal("2400.00")  # two approved months still to pay
     assert lub.remaining == Decimal("6400.00")
-    assert by_office["WAW"].paid == Decimal("0.00") and by_office["WAW"].budget == DEFAULT_SUBSIDY_BUDGET
+    waw = by_office["WAW"]
+    assert (waw.budget, waw.paid, waw.period_start) == (Decimal("0.00"), Decimal("0.00"), None)
     assert [row.office_code for row in subsidy_spend(db_session, sw.office_id)] == ["LUB"]

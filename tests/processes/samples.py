@@ -255,10 +255,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "subsidy_decision_comment": None,
     },
     "housing/payment": {
-        "payment_month": "2026-01",
-        "payment_paid_on": "2026-01-13",
+        "payment_paid_on": "2026-01-12",
         "payment_amount": "1200.00",
         "payment_reference": "PRZ/2026/1",
+        "payment_correction_reason": None,
+    },
+    "housing/schedule": {
+        "payment_month_number": 1,
+        "payment_due_on": "2026-01-12",
+        "payment_scheduled_amount": "1200.00",
+        "payment_status": "scheduled",
+    },
+    "housing/assessment": {
+        "subsidy_eligible": True,
+        "subsidy_reason": "within_income_limit",
+        "subsidy_income_per_person": "750.00",
+        "subsidy_income_limit": "1646.00",
+        "subsidy_monthly_amount": "1200.00",
     },
     "team/agenda": {
         "meeting_planned_on": "2026-02-12",

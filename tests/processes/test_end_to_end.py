@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -12,10 +13,11 @@ from engine.accounts.roles import Role
 from engine.audit.models import AuditEvent
 from engine.cases.models import CaseStatus
 from engine.instances.models import Incident, InstanceStatus, ProcessInstance, Timer, TimerStatus
+from engine.subsidies.models import SubsidyPayment
 from engine.tasks.models import HumanTask, TaskState
 from tests.processes.samples import sample
 from tests.processes.services_driver import Desk, DuplicateFound
-from tests.processes.test_scenarios_subsidy import SETTINGS
+from tests.processes.test_scenarios_subsidy import budget
 
 
 def at(year: int, month: int, day: int) -> datetime:
@@ -30,7 +32,10 @@ def pg_desk(backend: str, request: pytest.FixtureRequest) -> Desk:
     return desk
 
 
-def test_a_beneficiary_from_intake_to_closure_through_every_phase(pg_desk: Desk) -> None:
+def test_a_beneficiary_from_intake_to_closure_through_every_phase(
+    pg_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IPD_MATERIAL_AID_APPROVAL_LIMIT", "300.00")
     desk, session = pg_desk, pg_desk.session
     sw = desk.user("sw-anna", Role.SOCIAL_WORKER)
     law, psy = desk.user("law-piotr", Role.LAWYER), desk.user("psy-maria", Role.PSYCHOLOGIST)
@@ -76,15 +81,11 @@ def test_a_beneficiary_from_intake_to_closure_through_every_phase(pg_desk: Desk)
     assert [t.value[:10] for t in life.waiting_timers()] == ["2026-05-03"]  # 3 months after approval
 
     # Service delivery alongside the plan: a housing subsidy, a psychological session, material aid.
-    subsidy = desk.start(
-        "housing_subsidy",
-        {"subsidy_settings": SETTINGS, "subsidy_budget_remaining": "10000.00"},
-        case=case,
-        actor=sw,
-    )
+    budget(desk, "10000.00")
+    subsidy = desk.start("housing_subsidy", case=case, actor=sw)
     subsidy.complete("Task_apply", sample("housing/application"), actor=sw)
     subsidy.complete("Task_approve_subsidy", sample("housing/approval"), actor=sup2)
-    subsidy.complete("Task_confirm_payment", sample("housing/payment", payment_month="2026-02"), actor=sw)
+    subsidy.complete("Task_confirm_payment", sample("housing/payment"), actor=sw)
     session_ = desk.start("service_session", {"session_role": "psychologist"}, case=case, actor=sw)
     session_.complete("Task_session_psychologist", sample("session/record"), actor=psy)
     aid = desk.start("material_aid", {"material_aid_approval_limit": "300.00"}, case=case, actor=sw)
@@ -93,8 +94,10 @@ def test_a_beneficiary_from_intake_to_closure_through_every_phase(pg_desk: Desk)
     aid.complete("Task_record_purchase", sample("material_aid/purchase", purchase_amount="449.00"), actor=sw)
     for month in ("2026-03", "2026-04"):
         desk.advance_to(at(int(month[:4]), int(month[5:]), 3))
-        subsidy.complete("Task_confirm_payment", sample("housing/payment", payment_month=month), actor=sw)
-    assert subsidy.completed and subsidy.data["subsidy_paid_total"] == "3600.00"
+        subsidy.complete("Task_confirm_payment", sample("housing/payment"), actor=sw)
+    assert subsidy.completed
+    paid = session.scalars(select(SubsidyPayment.amount_paid).where(SubsidyPayment.case_id == case.id)).all()
+    assert sum(paid) == Decimal("3600.00")
 
     # Reviews every three months, then the plan's 12-month end and the closure.
     for month in (5, 8, 11):

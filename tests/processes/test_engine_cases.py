@@ -18,7 +18,7 @@ from engine.team.flags import flag_for_team
 from tests import factories
 from tests.processes.samples import sample
 from tests.processes.services_driver import Desk, DuplicateFound
-from tests.processes.test_scenarios_subsidy import SETTINGS
+from tests.processes.test_scenarios_subsidy import budget
 
 
 def audit_kinds(desk: Desk, case_id: int) -> list[str]:
@@ -91,19 +91,30 @@ def test_a_closure_run_on_its_own_closes_the_case(desk: Desk) -> None:
     assert desk.case.status == CaseStatus.CLOSED and desk.case.closure_reason == "moved_away"
 
 
-def test_a_subsidy_started_without_its_settings_stops_on_an_incident_and_is_retried(desk: Desk) -> None:
-    subsidy = desk.start("housing_subsidy", {"subsidy_budget_remaining": "10000.00"})
+def test_a_failing_service_operation_stops_on_an_incident_and_is_retried(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.errors import Conflict
+    from engine.subsidies import operations
+
+    budget(desk)
+    subsidy = desk.start("housing_subsidy")
+    subsidy.complete("Task_apply", sample("housing/application"))
+    original = operations._next_scheduled
+
+    def unavailable(*args: object) -> None:
+        raise Conflict("the payment schedule is being rebuilt")
+
+    monkeypatch.setattr(operations, "_next_scheduled", unavailable)
     with desk.expect_incident():
-        subsidy.complete("Task_apply", sample("housing/application"))
+        subsidy.complete("Task_approve_subsidy", sample("housing/approval"), actor="ewa")
     [incident] = subsidy.incidents()
-    assert incident.resolved_at is None and "subsidy_settings" in incident.message
+    assert incident.resolved_at is None and "payment schedule" in incident.message
     assert subsidy.ready_ids() == []
-    supervisor = desk.user("ewa")
-    set_instance_variables(desk.session, supervisor, subsidy.instance.id, {"subsidy_settings": SETTINGS})
-    outcome = retry_incident(desk.session, supervisor, incident.id)
+    monkeypatch.setattr(operations, "_next_scheduled", original)
+    outcome = retry_incident(desk.session, desk.user("ewa"), incident.id)
     assert outcome.incident is None
-    assert subsidy.ready_ids() == ["Task_approve_subsidy"]
-    assert subsidy.task("Task_approve_subsidy").data["subsidy_monthly_amount"] == "1200.00"
+    assert subsidy.ready_ids() == ["Task_confirm_payment"]
 
 
 def test_the_team_sees_only_open_flagged_cases_of_its_office(desk: Desk) -> None:

@@ -121,11 +121,7 @@ def test_everything_parses_together_and_follows_the_schemas() -> None:
         spec = strict.get_spec(process_id)
         strict.get_subprocess_specs(process_id)
         assert spec.name == process_id
-    assert set(parser().dmn_parsers) == {
-        "legal_status_rights",
-        "housing_subsidy_eligibility",
-        "material_aid_approval",
-    }
+    assert set(parser().dmn_parsers) == {"legal_status_rights"}
 
 
 def test_the_engine_would_accept_the_bundle() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from engine.cases.service import BeneficiaryInput, open_case
+from engine.clock import utcnow
 from engine.instances.models import ProcessInstance
-from engine.reports import DEFAULT_SUBSIDY_BUDGET, subsidy_spend
+from engine.reports import subsidy_spend
+from engine.subsidies.budgets import set_budget
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.service import claim_task, complete_task
 from tests.processes.samples import sample
@@ -68,6 +71,8 @@ def test_an_approved_subsidy_reserves_its_total_in_the_remaining_budget(
     staff,  # noqa: F811
 ):
     case = _case(db_session, staff)
+    today = utcnow().date()
+    set_budget(db_session, None, "LUB", today, today + timedelta(days=400), Decimal("10000.00"))
     login(staff["sw"])
     response = client.post(f"/cases/{case.id}/start", data={"process_id": "housing_subsidy"})
     apply = db_session.get(HumanTask, int(response.headers["Location"].rsplit("/", 1)[1]))
@@ -82,5 +87,5 @@ def test_an_approved_subsidy_reserves_its_total_in_the_remaining_budget(
     claim_task(db_session, staff["sup"], approve.id)
     complete_task(db_session, staff["sup"], approve.id, sample("housing/approval"))  # 3 months of 1200.00
     db_session.commit()
-    (spend,) = subsidy_spend(db_session, case.office_id, environ={})
-    assert spend.remaining == DEFAULT_SUBSIDY_BUDGET - Decimal("3600.00")
+    (spend,) = subsidy_spend(db_session, case.office_id)
+    assert (spend.reserved, spend.remaining) == (Decimal("3600.00"), Decimal("6400.00"))

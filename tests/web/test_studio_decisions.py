@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine.definitions.models import ProcessDefinition
 from tests.web.test_cases_pages import library  # noqa: F401 - fixture
 
-NAME = "decisions/housing_subsidy_eligibility.dmn"
+NAME = "decisions/legal_status_rights.dmn"
 TABLE = (Path(__file__).resolve().parents[2] / "processes" / NAME).read_text(encoding="utf-8")
 
 pytestmark = pytest.mark.usefixtures("library")
@@ -52,11 +52,11 @@ def test_validate_and_deploy_a_changed_table(client, login, db_session, owner) -
     assert any(f["file"] == NAME and f["code"] == "xml.not_well_formed" for f in report["findings"])
     refused = client.post(f"/studio/decisions/{NAME}/deploy", json={"xml": hostile})
     assert refused.status_code == 422
-    changed = TABLE.replace("<text>Decimal(subsidy_rent)</text>", "<text>Decimal(subsidy_rent) + 0</text>", 1)
+    changed = TABLE.replace("<text>legal_status</text>", "<text>str(legal_status)</text>", 1)
     body = client.post(f"/studio/decisions/{NAME}/deploy", json={"xml": changed}).get_json()
     assert body["deployed"] is True
-    assert {"process_id": "housing_subsidy", "version": 2} in body["new_versions"]
+    assert {"process_id": "intake", "version": 2} in body["new_versions"]
     versions = db_session.scalars(
-        select(ProcessDefinition.version).where(ProcessDefinition.process_id == "housing_subsidy")
+        select(ProcessDefinition.version).where(ProcessDefinition.process_id == "intake")
     ).all()
     assert sorted(versions) == [1, 2]

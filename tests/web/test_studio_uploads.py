@@ -24,7 +24,8 @@ BOMB = b"""<?xml version="1.0"?>
 EXTERNAL = b"""<?xml version="1.0"?>
 <!DOCTYPE d [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&secret;</bpmn:definitions>"""
-IMPORTS_OS = HOUSING.replace(b"<bpmn:script>", b"<bpmn:script>import os\n", 1)
+AID = (Path(__file__).resolve().parents[2] / "processes" / "material_aid.bpmn").read_bytes()
+IMPORTS_OS = AID.replace(b"<bpmn:script>", b"<bpmn:script>import os\n", 1)
 HUGE = (
     b'<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
     + (b"<!-- " + b"x" * (50 * 1024 * 1024) + b" -->")
@@ -65,7 +66,7 @@ def _counts(db_session):  # type: ignore[no-untyped-def]
         ("notes.bpmn", b"this is not XML at all", "xml.not_well_formed"),
         ("bomb.bpmn", BOMB, "xml.doctype_forbidden"),
         ("external.dmn", EXTERNAL, "xml.doctype_forbidden"),
-        ("housing_subsidy.bpmn", IMPORTS_OS, "script.invalid"),
+        ("material_aid.bpmn", IMPORTS_OS, "script.invalid"),
         ("huge.bpmn", HUGE, "xml.too_large"),
     ],
     ids=["not-xml", "entity-bomb", "external-entity", "imports-os", "50-mb"],

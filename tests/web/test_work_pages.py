@@ -267,11 +267,22 @@ def test_psychological_answers_are_for_psychologists_only(client, login, db_sess
     assert "nightmares since the journey" in text(client.get(f"/tasks/{psy.id}"))
 
 
-def test_approvals_show_the_remaining_subsidy_budget_per_locale(client, login, people, monkeypatch):
-    monkeypatch.setenv("IPD_SUBSIDY_BUDGET_LUB", "54321.50")
+def test_approvals_show_the_remaining_subsidy_budget_per_locale(client, login, db_session, people):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from engine.clock import utcnow
+    from engine.subsidies.budgets import set_budget
+
     login(people["sup"])
     page = text(client.get("/approvals"))
+    assert "ipd budgets set" in page[page.index('class="card subsidy-budget"') :]  # no budget for today yet
+    today = utcnow().date()
+    set_budget(db_session, None, "LUB", today - timedelta(days=10), today + timedelta(days=100), Decimal("54321.50"))
+    db_session.commit()
+    page = text(client.get("/approvals"))
     budget = page[page.index('class="card subsidy-budget"') :]
+    assert 'class="muted budget-period"' in budget and "ipd budgets set" not in budget
     assert "Pozostało" in budget
     assert re.search(r'class="budget-remaining"><strong>54\s321,50 PLN</strong>', budget)
     assert re.search(r'class="budget-paid">0,00 PLN', budget)

@@ -88,6 +88,11 @@ STATUS_LABELS = {
     "purchased": _l("purchased"),
     "requested": _l("requested"),
     "withdrawn": _l("withdrawn"),
+    "applied": _l("applied"),
+    "ended": _l("ended early"),
+    "scheduled": _l("scheduled"),
+    "paid": _l("paid"),
+    "correction_pending": _l("correction awaiting confirmation"),
     # tasks and instances
     "open": _l("open"),
     "running": _l("running"),

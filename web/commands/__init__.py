@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from web.commands import accounts, database, demo, processes, runtime, tokens
+    from web.commands import accounts, budgets, database, demo, processes, runtime, tokens
 
-    for module in (database, accounts, demo, processes, runtime, tokens):
+    for module in (database, accounts, budgets, demo, processes, runtime, tokens):
         module.register(app)
