@@ -89,7 +89,6 @@ STATUS_LABELS = {
     "requested": _l("requested"),
     "withdrawn": _l("withdrawn"),
     "applied": _l("applied"),
-    "ended": _l("ended early"),
     "scheduled": _l("scheduled"),
     "paid": _l("paid"),
     "correction_pending": _l("correction awaiting confirmation"),
