@@ -1,7 +1,7 @@
 """Case-level effects of the lifecycle processes, which a diagram cannot have by itself.
 
 The processes leave their outcome in their data (``processes/README.md``: "what each process leaves");
-this module turns it into changes to the case and its beneficiary. It is called by the engine, never by
+this module turns it into changes to the beneficiary (closing the case is the ``close_case`` operation). It is called by the engine, never by
 a process:
 
 - ``after_step`` after every successful step of an instance (``engine.instances.service.advance``);
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from engine.audit.service import record
 from engine.cases.models import Case, CaseStatus
-from engine.cases.service import close_case
 from forms.registry import FormNotFound, current_registry
 
 if TYPE_CHECKING:
@@ -32,16 +31,14 @@ MEETING_TIMER = "Timer_meeting_month"
 
 
 def after_step(session: Session, instance: ProcessInstance, runner_data: Mapping[str, Any], finished: bool) -> None:
-    """Apply what a step of ``instance`` means for its case: legal status recorded, case closed."""
+    """Apply what a step of ``instance`` means for its case: the legal status recorded."""
     if instance.case_id is None:
         return
     case = session.get(Case, instance.case_id)
     if case is None:
         return
+    # Closing a case is an operation (``close_case``, engine.closure.operations) the processes call by name.
     _record_legal_status(session, case, instance, runner_data)
-    if finished and runner_data.get("case_status") == "closed" and case.status != CaseStatus.CLOSED:
-        reason = runner_data.get("closure_reason")
-        close_case(session, None, case, str(reason) if reason else instance.process_id)
 
 
 def _record_legal_status(

@@ -20,6 +20,7 @@ from engine.cases.models import Case
 HOOK_MODULES = (
     "engine.aid.closure",
     "engine.subsidies.closure",
+    "engine.delivery.closure",
 )
 
 

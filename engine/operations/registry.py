@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from engine.tasks.models import HumanTask
 
 #: Modules that define operations; imported once when the catalogue is first read.
-OPERATION_MODULES = ("engine.aid.operations",)
+OPERATION_MODULES = ("engine.aid.operations", "engine.delivery.operations", "engine.closure.operations")
 
 
 class OperationKind(StrEnum):
