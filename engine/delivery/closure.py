@@ -64,7 +64,7 @@ def stop(session: Session, actor: User | None, case: Case) -> None:
                 actor=actor,
                 actor_name=None if actor else "engine",
                 case_id=case.id,
-                kind=kind,
+                record_kind=kind,
                 record_id=row.id,
                 previous=previous,
             )
