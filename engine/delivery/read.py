@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.accounts.models import User
 from engine.cases.models import Case
+from engine.closure.read import closure_requests
 from engine.delivery.models import CampEnrolment, NurseryPlacement, Referral, ServiceSession
 from engine.records.views import RecordCard, RecordSection, record_view
 
@@ -80,12 +81,25 @@ class ReferralItem:
     sent_by_id: int | None
 
 
+@dataclass(frozen=True)
+class ClosureItem:
+    id: int
+    reason: str
+    status: str
+    requested_by_id: int | None
+    requested_at: datetime
+    decided_by_id: int | None
+    decision_comment: str | None
+
+
 @dataclass
 class DeliveryFile:
     sessions: list[SessionItem] = field(default_factory=list)
     placements: list[PlacementItem] = field(default_factory=list)
     camps: list[CampItem] = field(default_factory=list)
     referrals: list[ReferralItem] = field(default_factory=list)
+    #: The case's closure requests (engine.closure), shown at the end of the delivery section.
+    closures: list[ClosureItem] = field(default_factory=list)
 
 
 def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> DeliveryFile:
@@ -105,7 +119,20 @@ def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> 
         .order_by(CampEnrolment.start_date, CampEnrolment.id)
     )
     referrals = session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id))
+    closures = [
+        ClosureItem(
+            id=row.id,
+            reason=row.reason,
+            status=row.status,
+            requested_by_id=row.requested_by_id,
+            requested_at=row.requested_at,
+            decided_by_id=row.decided_by_id,
+            decision_comment=row.decision_comment,
+        )
+        for row in closure_requests(session, case)
+    ]
     return DeliveryFile(
+        closures=closures,
         sessions=[_session_item(row, actor) for row in sessions],
         placements=[
             PlacementItem(
