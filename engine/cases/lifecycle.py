@@ -1,8 +1,8 @@
 """Case-level effects of the lifecycle processes, which a diagram cannot have by itself.
 
 The processes leave their outcome in their data (``processes/README.md``: "what each process leaves");
-this module turns it into changes to the beneficiary (closing the case is the ``close_case`` operation). It is called by the engine, never by
-a process:
+this module turns it into changes to the beneficiary (closing the case is the ``close_case`` operation).
+It is called by the engine, never by a process:
 
 - ``after_step`` after every successful step of an instance (``engine.instances.service.advance``);
 - ``timer_variables`` just before a due timer fires (``engine.instances.timers.fire_timer``), for data

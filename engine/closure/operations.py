@@ -153,6 +153,3 @@ def close_case(call: Call) -> Mapping[str, Any]:
         service.close_case(call.session, call.actor, case, reason, keep_instance_id=call.instance.id)
     closed_at = case.closed_at or utcnow()
     return {"case_status": "closed", "case_closed_on": closed_at.date().isoformat()}
-
-
-

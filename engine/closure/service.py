@@ -27,7 +27,9 @@ class RunningProcess:
 
 def running_processes(session: Session, case: Case, *, keep_instance_id: int | None = None) -> list[RunningProcess]:
     """The case's processes still running or suspended, except the one carrying the closure itself."""
-    stmt = select(ProcessInstance).where(ProcessInstance.case_id == case.id, ProcessInstance.status.in_(ACTIVE_STATUSES))
+    stmt = select(ProcessInstance).where(
+        ProcessInstance.case_id == case.id, ProcessInstance.status.in_(ACTIVE_STATUSES)
+    )
     if keep_instance_id is not None:
         stmt = stmt.where(ProcessInstance.id != keep_instance_id)
     return [

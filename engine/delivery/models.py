@@ -208,7 +208,9 @@ class Referral(Base):
         CheckConstraint("answer_due_on >= sent_on", name="due_after_sent"),
         CheckConstraint("answer IS NULL OR answer IN ('accepted', 'rejected')", name="answer_known"),
         CheckConstraint("answer_on IS NULL OR answer_on >= sent_on", name="answer_after_sent"),
-        CheckConstraint("done_on IS NULL OR (answer_on IS NOT NULL AND done_on >= answer_on)", name="done_after_answer"),
+        CheckConstraint(
+            "done_on IS NULL OR (answer_on IS NOT NULL AND done_on >= answer_on)", name="done_after_answer"
+        ),
     )
 
     id: Mapped[intpk]

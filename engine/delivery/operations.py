@@ -253,7 +253,7 @@ def record_placement(call: Call) -> Mapping[str, Any]:
 # -- integration camps ----------------------------------------------------------------------------------------
 @operation(
     "enrol_in_camp",
-    summary="Enrol the beneficiary and household members on integration camp 1, 2 or 3 (it may not end before it starts).",
+    summary="Enrol the beneficiary and household members on camp 1, 2 or 3 (a camp may not end before it starts).",
     fields={
         "camp_number": True,
         "camp_start_date": True,

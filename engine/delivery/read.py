@@ -158,9 +158,7 @@ def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> 
                 end_date=row.end_date,
                 status=row.status,
                 participants=len(row.participants),
-                attended=(
-                    sum(1 for p in row.participants if p.attended) if row.attendance_at is not None else None
-                ),
+                attended=(sum(1 for p in row.participants if p.attended) if row.attendance_at is not None else None),
                 enrolled_by_id=row.enrolled_by_id,
             )
             for row in camps

@@ -229,7 +229,10 @@ def test_sharing_without_consent_needs_a_reason(start) -> None:
         ),
     )
     referral = _one(s, Referral)
-    assert (referral.sharing_basis, referral.override_reason) == ("legal_obligation", "Art. 12 of the Act on assistance")
+    assert (referral.sharing_basis, referral.override_reason) == (
+        "legal_obligation",
+        "Art. 12 of the Act on assistance",
+    )
 
 
 def test_a_referral_on_consent_is_refused_when_sharing_consent_was_refused(
@@ -272,7 +275,11 @@ def test_the_case_file_and_cards_read_the_tables(start) -> None:
     assert [r.partner_name for r in delivery.referrals] == ["PCPR Lublin"]
     assert [(c.camp_number, c.participants, c.attended) for c in delivery.camps] == [(1, 2, None)]
     assert [p.status for p in delivery.placements] == ["applied"]
-    for kind, model in (("referral", Referral), ("camp_enrolment", CampEnrolment), ("nursery_placement", NurseryPlacement)):
+    for kind, model in (
+        ("referral", Referral),
+        ("camp_enrolment", CampEnrolment),
+        ("nursery_placement", NurseryPlacement),
+    ):
         row_id = s.session.scalar(select(model.id))
         card = record_card(s.session, anna, kind, row_id)
         assert card is not None and card.case_id == s.desk.case.id and card.prepared_by_id == anna.id
