@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engine.accounts.roles import Role
 from engine.cases.casefile import build_casefile
@@ -164,6 +165,20 @@ def test_a_camp_ending_before_it_starts_is_refused(start) -> None:
         s.complete("Task_enrol", sample("camp/enrolment", camp_start_date="2026-07-10", camp_end_date="2026-07-01"))
     assert s.session.scalar(select(CampEnrolment.id)) is None
     assert s.ready_ids() == ["Task_enrol"]
+
+
+def test_the_database_also_refuses_a_camp_ending_before_it_starts(start) -> None:
+    s = start("camp_enrolment")
+    camp = CampEnrolment(
+        case_id=s.desk.case.id,
+        camp_number=2,
+        start_date=date(2026, 7, 10),
+        end_date=date(2026, 7, 1),
+        status=CampStatus.ENROLLED,
+    )
+    with pytest.raises(IntegrityError), s.session.begin_nested():
+        s.session.add(camp)
+        s.session.flush()
 
 
 def test_attendance_names_only_the_enrolled(start) -> None:
