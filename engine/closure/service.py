@@ -13,6 +13,7 @@ from engine.audit.service import record
 from engine.cases import service as cases
 from engine.cases.models import Case
 from engine.closure.hooks import Commitment, open_commitments, stop_commitments
+from engine.errors import Forbidden
 from engine.instances import service as instances
 from engine.instances.models import ACTIVE_STATUSES, ProcessInstance
 
@@ -52,9 +53,15 @@ def close_case(session: Session, actor: User | None, case: Case, reason: str, *,
     withdrawn.
     """
     withdrawn = running_processes(session, case, keep_instance_id=keep_instance_id)
+    if withdrawn and (actor is None or not case.can_operate(actor)):
+        # The approving supervisor closes after a request; the intake's "not eligible" path is a social worker's,
+        # and there is normally nothing else running then. If there is, a supervisor retries the step.
+        raise Forbidden(
+            f"closing this case withdraws {len(withdrawn)} running process(es); only a supervisor of the office "
+            "can do that: ask one to retry this step"
+        )
     for process in withdrawn:
-        if actor is None:
-            raise ValueError("withdrawing a case's processes needs the person who closes the case")
+        assert actor is not None
         instances.cancel_instance(session, actor, process.instance_id, f"case closed ({reason})")
     stop_commitments(session, actor, case)
     cases.close_case(session, actor, case, reason)

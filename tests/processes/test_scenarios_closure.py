@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from engine.accounts.roles import Role
 from engine.aid.models import AidRequest, AidStatus
 from engine.audit.models import AuditEvent
 from engine.cases.models import CaseStatus
 from engine.closure.models import ClosureRequest, ClosureStatus
 from engine.delivery.models import NurseryPlacement, PlacementStatus, Referral, ReferralStatus
-from engine.errors import InvalidInput
+from engine.errors import Forbidden, InvalidInput
 from engine.instances.models import InstanceStatus, ProcessInstance, Timer, TimerStatus
 from engine.operations.binding import ServiceOperations
 from engine.records.views import record_card
@@ -157,3 +158,16 @@ def test_a_case_is_not_closed_without_an_approved_request_or_an_engine_reason(de
             "close_case", {"closure_request_id": request_id}, {}
         )
     assert desk.case.status == CaseStatus.OPEN
+
+
+def test_only_a_supervisor_withdraws_running_processes_when_the_intake_closes_a_case(desk) -> None:
+    life = desk.start("case_lifecycle")
+    session = desk.start("service_session", {"session_role": "lawyer"})
+    worker = desk.user("stefan", Role.SOCIAL_WORKER)
+    with pytest.raises(Forbidden, match="supervisor"):
+        ServiceOperations(desk.session, worker, life.instance)("close_case", {"closure_reason": "not_eligible"}, {})
+    assert desk.case.status == CaseStatus.OPEN
+    supervisor = desk.user("koordynator", Role.SUPERVISOR)
+    ServiceOperations(desk.session, supervisor, life.instance)("close_case", {"closure_reason": "not_eligible"}, {})
+    desk.session.refresh(session.instance)
+    assert session.instance.status == InstanceStatus.CANCELLED and desk.case.status == CaseStatus.CLOSED
