@@ -21,6 +21,7 @@ HOOK_MODULES = (
     "engine.aid.closure",
     "engine.subsidies.closure",
     "engine.plans.closure",
+    "engine.delivery.closure",
 )
 
 

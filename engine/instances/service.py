@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.audit.service import record
-from engine.cases import lifecycle
 from engine.cases.models import Case
 from engine.clock import utcnow
 from engine.definitions.service import latest_definition, spec_bundle
@@ -167,8 +166,6 @@ def _settle(
     finished = succeeded and runner.is_finished()
     if finished:
         _finish(session, actor, instance)
-    if succeeded:
-        lifecycle.after_step(session, instance, runner.data, finished)
     session.flush()
     instance.has_open_incident = (
         session.scalar(

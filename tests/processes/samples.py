@@ -172,6 +172,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "handover_to": None,
     },
     "closure/approval": {"closure_decision": "approve", "closure_comment": None},
+    "closure/stops": {
+        "running_processes": [{"instance_id": 7, "process_id": "material_aid", "status": "running"}],
+        "open_commitments": [{"kind": "aid_request", "record_id": 3, "summary": "material aid 150.00 PLN (approved)"}],
+    },
     "session/record": {
         "session_date": "2026-02-15",
         "session_duration_minutes": 60,

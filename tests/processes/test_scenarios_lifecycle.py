@@ -41,6 +41,8 @@ def test_a_case_from_intake_to_closure(start) -> None:
     assert s.data["case_status"] == "closed"
     assert s.data["case_closed_on"] == "2026-07-28"
     assert s.waiting_timers() == []
+    case = s.desk.case  # closed by the close_case operation; the lifecycle itself ended normally
+    assert (case.status, case.closure_reason) == ("closed", "goals_met")
 
 
 def test_a_case_not_admitted_ends_after_intake(start) -> None:

@@ -92,6 +92,17 @@ STATUS_LABELS = {
     "scheduled": _l("scheduled"),
     "paid": _l("paid"),
     "correction_pending": _l("correction awaiting confirmation"),
+    # delivery: sessions, nursery places, camps, referrals; closure requests
+    "on_hold": _l("on hold"),
+    "cancelled_no_show": _l("cancelled (did not come)"),
+    "cancelled_excused": _l("cancelled (excused)"),
+    "waiting_list": _l("on the waiting list"),
+    "placed": _l("placed"),
+    "refused": _l("refused"),
+    "enrolled": _l("enrolled"),
+    "attendance_recorded": _l("attendance recorded"),
+    "sent": _l("sent"),
+    "accepted": _l("accepted"),
     # tasks and instances
     "open": _l("open"),
     "running": _l("running"),

@@ -21,11 +21,11 @@
       { name: "PreScript", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
       { name: "PostScript", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
       { name: "InstructionsForEndUser", superClass: ["Element"], properties: [{ name: "value", type: "String", isBody: true }] },
+      // A service task naming its operation, with optional parameters (as SpiffWorkflow's own modeler declares it).
       { name: "ServiceTaskOperator", superClass: ["Element"],
         properties: [{ name: "id", type: "String", isAttr: true }, { name: "resultVariable", type: "String", isAttr: true },
-          { name: "parameters", type: "Parameters" }] },
-      { name: "Parameters", superClass: ["Element"],
-        properties: [{ name: "parameters", type: "Parameter", isMany: true }] },
+          { name: "parameterList", type: "Parameters" }] },
+      { name: "Parameters", superClass: ["Element"], properties: [{ name: "parameters", type: "Parameter", isMany: true }] },
       { name: "Parameter", superClass: ["Element"],
         properties: [{ name: "id", type: "String", isAttr: true }, { name: "type", type: "String", isAttr: true },
           { name: "value", type: "String", isAttr: true }] }
