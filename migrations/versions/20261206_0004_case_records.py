@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-06 03:54:16.275095
+Create Date: 2026-12-06 03:57:11.952615
 """
 
 from collections.abc import Sequence
@@ -213,6 +213,62 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_assessments_area'), ['area'], unique=False)
         batch_op.create_index(batch_op.f('ix_assessments_case_id'), ['case_id'], unique=False)
 
+    op.create_table('camp_enrolments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('camp_number', sa.Integer(), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('special_needs', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('feedback', sa.Text(), nullable=True),
+    sa.Column('enrolled_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('enrolled_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attendance_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('attendance_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('enrolled', 'attendance_recorded', 'withdrawn')", name=op.f('ck_camp_enrolments_status_known')),
+    sa.CheckConstraint('camp_number BETWEEN 1 AND 3', name=op.f('ck_camp_enrolments_camp_number_range')),
+    sa.CheckConstraint('end_date >= start_date', name=op.f('ck_camp_enrolments_ends_after_start')),
+    sa.ForeignKeyConstraint(['attendance_by_id'], ['users.id'], name=op.f('fk_camp_enrolments_attendance_by_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_camp_enrolments_case_id_cases')),
+    sa.ForeignKeyConstraint(['enrolled_by_id'], ['users.id'], name=op.f('fk_camp_enrolments_enrolled_by_id_users')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_camp_enrolments_instance_id_process_instances'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_camp_enrolments'))
+    )
+    with op.batch_alter_table('camp_enrolments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_camp_enrolments_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_camp_enrolments_status'), ['status'], unique=False)
+
+    op.create_table('closure_requests',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('reason_other', sa.Text(), nullable=True),
+    sa.Column('handover_note', sa.Text(), nullable=False),
+    sa.Column('handover_to', sa.String(length=200), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('requested_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('requested_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('decided_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision', sa.String(length=10), nullable=True),
+    sa.Column('decision_comment', sa.Text(), nullable=True),
+    sa.CheckConstraint("decision IS NULL OR decision IN ('approve', 'return')", name=op.f('ck_closure_requests_decision_known')),
+    sa.CheckConstraint("reason != 'other' OR reason_other IS NOT NULL", name=op.f('ck_closure_requests_other_explained')),
+    sa.CheckConstraint("reason IN ('goals_met', 'moved_away', 'left_poland', 'lost_contact', 'other')", name=op.f('ck_closure_requests_reason_known')),
+    sa.CheckConstraint("status IN ('submitted', 'returned', 'approved', 'closed')", name=op.f('ck_closure_requests_status_known')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_closure_requests_case_id_cases')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_closure_requests_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_closure_requests_instance_id_process_instances'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_closure_requests_requested_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_closure_requests'))
+    )
+    with op.batch_alter_table('closure_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_closure_requests_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_closure_requests_status'), ['status'], unique=False)
+
     op.create_table('housing_subsidies',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -260,6 +316,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_housing_subsidies_office_id'), ['office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_housing_subsidies_status'), ['status'], unique=False)
 
+    op.create_table('nursery_placements',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('child_name', sa.String(length=200), nullable=False),
+    sa.Column('child_birth_date', sa.Date(), nullable=False),
+    sa.Column('facility_type', sa.String(length=20), nullable=False),
+    sa.Column('facility_name', sa.String(length=200), nullable=False),
+    sa.Column('requested_start', sa.Date(), nullable=False),
+    sa.Column('applied_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=True),
+    sa.Column('monthly_fee', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('fee_paid_by_programme', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('applied_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('applied_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('result_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('result_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("facility_type IN ('nursery', 'kindergarten')", name=op.f('ck_nursery_placements_facility_type_known')),
+    sa.CheckConstraint("status != 'placed' OR (start_date IS NOT NULL AND monthly_fee IS NOT NULL)", name=op.f('ck_nursery_placements_placed')),
+    sa.CheckConstraint("status IN ('applied', 'waiting_list', 'placed', 'refused', 'withdrawn')", name=op.f('ck_nursery_placements_status_known')),
+    sa.CheckConstraint('monthly_fee IS NULL OR monthly_fee >= 0', name=op.f('ck_nursery_placements_fee_not_negative')),
+    sa.CheckConstraint('start_date IS NULL OR start_date >= applied_on', name=op.f('ck_nursery_placements_start_after_application')),
+    sa.ForeignKeyConstraint(['applied_by_id'], ['users.id'], name=op.f('fk_nursery_placements_applied_by_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_nursery_placements_case_id_cases')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_nursery_placements_instance_id_process_instances'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['result_by_id'], ['users.id'], name=op.f('fk_nursery_placements_result_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nursery_placements'))
+    )
+    with op.batch_alter_table('nursery_placements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nursery_placements_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nursery_placements_status'), ['status'], unique=False)
+
     op.create_table('plan_versions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('plan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -295,6 +385,79 @@ def upgrade() -> None:
     with op.batch_alter_table('plan_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_versions_plan_id'), ['plan_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_plan_versions_status'), ['status'], unique=False)
+
+    op.create_table('referrals',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('partner', sa.String(length=20), nullable=False),
+    sa.Column('partner_name', sa.String(length=200), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('sharing_basis', sa.String(length=20), nullable=False),
+    sa.Column('override_reason', sa.Text(), nullable=True),
+    sa.Column('sent_on', sa.Date(), nullable=False),
+    sa.Column('answer_due_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('sent_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('sent_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answer', sa.String(length=10), nullable=True),
+    sa.Column('answer_on', sa.Date(), nullable=True),
+    sa.Column('answer_note', sa.Text(), nullable=True),
+    sa.Column('answer_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('answer_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('result_note', sa.Text(), nullable=True),
+    sa.Column('outcome_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('outcome_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("answer IS NULL OR answer IN ('accepted', 'rejected')", name=op.f('ck_referrals_answer_known')),
+    sa.CheckConstraint("sharing_basis = 'consent' OR override_reason IS NOT NULL", name=op.f('ck_referrals_basis_reason')),
+    sa.CheckConstraint("sharing_basis IN ('consent', 'legal_obligation', 'vital_interest', 'override')", name=op.f('ck_referrals_basis_known')),
+    sa.CheckConstraint("status IN ('sent', 'accepted', 'rejected', 'done', 'withdrawn')", name=op.f('ck_referrals_status_known')),
+    sa.CheckConstraint('answer_due_on >= sent_on', name=op.f('ck_referrals_due_after_sent')),
+    sa.CheckConstraint('answer_on IS NULL OR answer_on >= sent_on', name=op.f('ck_referrals_answer_after_sent')),
+    sa.CheckConstraint('done_on IS NULL OR (answer_on IS NOT NULL AND done_on >= answer_on)', name=op.f('ck_referrals_done_after_answer')),
+    sa.ForeignKeyConstraint(['answer_by_id'], ['users.id'], name=op.f('fk_referrals_answer_by_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_referrals_case_id_cases')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_referrals_instance_id_process_instances'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['outcome_by_id'], ['users.id'], name=op.f('fk_referrals_outcome_by_id_users')),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_referrals_sent_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals'))
+    )
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referrals_answer_due_on'), ['answer_due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_partner'), ['partner'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_status'), ['status'], unique=False)
+
+    op.create_table('service_sessions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('role', sa.String(length=40), nullable=False),
+    sa.Column('specialist_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('session_date', sa.Date(), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=True),
+    sa.Column('form', sa.String(length=20), nullable=False),
+    sa.Column('interpreter', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('special_category', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('recorded_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("form IN ('individual', 'family', 'group')", name=op.f('ck_service_sessions_form_known')),
+    sa.CheckConstraint("status IN ('planned', 'in_progress', 'on_hold', 'done', 'cancelled_no_show', 'cancelled_excused')", name=op.f('ck_service_sessions_status_known')),
+    sa.CheckConstraint('duration_minutes IS NULL OR (duration_minutes > 0 AND duration_minutes <= 1440)', name=op.f('ck_service_sessions_duration_range')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_service_sessions_case_id_cases')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_service_sessions_instance_id_process_instances'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_service_sessions_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['specialist_id'], ['users.id'], name=op.f('fk_service_sessions_specialist_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_sessions'))
+    )
+    with op.batch_alter_table('service_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_sessions_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_sessions_specialist_id'), ['specialist_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_sessions_status'), ['status'], unique=False)
 
     op.create_table('team_meetings',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -348,6 +511,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_details')),
     sa.UniqueConstraint('assessment_id', name=op.f('uq_assessment_details_assessment_id'))
     )
+    op.create_table('camp_participants',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('enrolment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('relation', sa.String(length=20), nullable=False),
+    sa.Column('age', sa.Integer(), nullable=True),
+    sa.Column('attended', sa.Boolean(), nullable=True),
+    sa.CheckConstraint("relation IN ('beneficiary', 'spouse', 'partner', 'child', 'parent', 'sibling', 'other')", name=op.f('ck_camp_participants_relation_known')),
+    sa.CheckConstraint('age IS NULL OR (age >= 0 AND age <= 120)', name=op.f('ck_camp_participants_age_range')),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['camp_enrolments.id'], name=op.f('fk_camp_participants_enrolment_id_camp_enrolments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_camp_participants'))
+    )
+    with op.batch_alter_table('camp_participants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_camp_participants_enrolment_id'), ['enrolment_id'], unique=False)
+
     op.create_table('plan_decisions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('version_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -653,6 +832,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_plan_decisions_version_id'))
 
     op.drop_table('plan_decisions')
+    with op.batch_alter_table('camp_participants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_camp_participants_enrolment_id'))
+
+    op.drop_table('camp_participants')
     op.drop_table('assessment_details')
     with op.batch_alter_table('aid_purchases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_aid_purchases_case_id'))
@@ -662,11 +845,29 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_team_meetings_office_id'))
 
     op.drop_table('team_meetings')
+    with op.batch_alter_table('service_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_sessions_status'))
+        batch_op.drop_index(batch_op.f('ix_service_sessions_specialist_id'))
+        batch_op.drop_index(batch_op.f('ix_service_sessions_case_id'))
+
+    op.drop_table('service_sessions')
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referrals_status'))
+        batch_op.drop_index(batch_op.f('ix_referrals_partner'))
+        batch_op.drop_index(batch_op.f('ix_referrals_case_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_answer_due_on'))
+
+    op.drop_table('referrals')
     with op.batch_alter_table('plan_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_versions_status'))
         batch_op.drop_index(batch_op.f('ix_plan_versions_plan_id'))
 
     op.drop_table('plan_versions')
+    with op.batch_alter_table('nursery_placements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nursery_placements_status'))
+        batch_op.drop_index(batch_op.f('ix_nursery_placements_case_id'))
+
+    op.drop_table('nursery_placements')
     with op.batch_alter_table('housing_subsidies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_housing_subsidies_status'))
         batch_op.drop_index(batch_op.f('ix_housing_subsidies_office_id'))
@@ -674,6 +875,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_housing_subsidies_case_id'))
 
     op.drop_table('housing_subsidies')
+    with op.batch_alter_table('closure_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_closure_requests_status'))
+        batch_op.drop_index(batch_op.f('ix_closure_requests_case_id'))
+
+    op.drop_table('closure_requests')
+    with op.batch_alter_table('camp_enrolments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_camp_enrolments_status'))
+        batch_op.drop_index(batch_op.f('ix_camp_enrolments_case_id'))
+
+    op.drop_table('camp_enrolments')
     with op.batch_alter_table('assessments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessments_case_id'))
         batch_op.drop_index(batch_op.f('ix_assessments_area'))
