@@ -31,7 +31,7 @@ from engine.delivery.models import (
     SessionStatus,
     SharingBasis,
 )
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.operations import inputs
 from engine.operations.registry import Call, Subject, operation, prefill_for
 from engine.operations.rules import require_actor
@@ -402,10 +402,13 @@ def send_referral(call: Call) -> Mapping[str, Any]:
     form = call.form
     basis = inputs.choice(form, "referral_sharing_basis", tuple(SharingBasis))
     override_reason = inputs.text(form, "referral_override_reason", required=basis != SharingBasis.CONSENT)
-    if basis == SharingBasis.CONSENT and consent_check.sharing_consent_refused(call.session, case):
-        raise Forbidden(
-            "the beneficiary refused or withdrew consent to sharing data with partners: choose another legal basis "
-            "and record the reason, or record the consent first"
+    if basis == SharingBasis.CONSENT and not consent_check.sharing_consent_in_force(call.session, case):
+        raise InvalidInput(
+            "there is no consent to sharing data with partners in force on this case",
+            {
+                "referral_sharing_basis": "the beneficiary's consent to sharing is not recorded, was refused or "
+                "withdrawn: record the consent first, or choose another legal basis and give the reason"
+            },
         )
     sent_on = inputs.day(form, "referral_sent_on")
     days = inputs.whole(form, "referral_answer_days", low=1, high=365)

@@ -160,6 +160,27 @@ class Desk:
             self._case = case
         return case
 
+    def record_consent(
+        self, case: Case | None = None, *, granted: bool = True, purpose: str = "sharing_partners"
+    ) -> Any:
+        """Record a consent on the case as the intake's legal-status step does (a row of ``engine.people``)."""
+        from engine.people.models import Consent
+
+        the_case = case or self.case
+        consent = Consent(
+            case_id=the_case.id,
+            beneficiary_id=the_case.beneficiary_id,
+            purpose=purpose,
+            granted=granted,
+            given_on=self.clock.current.date(),
+            language="uk",
+            partner_names=["PCPR Lublin"] if purpose == "sharing_partners" else [],
+            recorded_by_id=self.user("anna").id,
+        )
+        self.session.add(consent)
+        self.session.flush()
+        return consent
+
     # -- processes ----------------------------------------------------------------------------------------------
     def start(
         self,

@@ -11,7 +11,7 @@ from engine.accounts.roles import Role
 from engine.audit.models import AuditEvent
 from engine.cases.models import CaseStatus
 from engine.cases.service import BeneficiaryInput, open_case
-from engine.errors import Conflict
+from engine.errors import Conflict, InvalidInput
 from engine.instances.service import retry_incident, set_instance_variables
 from engine.tasks.models import TaskState
 from engine.team.flags import flag_for_team
@@ -45,7 +45,8 @@ def test_the_legal_status_changes_only_through_its_operation_never_through_proce
     life = desk.start("case_lifecycle")
     life.complete("Task_register", sample("intake/register"))
     life.complete("Task_legal_status", sample("intake/legal_status", diagnosis_areas=["legal"]))
-    set_instance_variables(desk.session, desk.user("ewa"), life.instance.id, {"legal_status": "eu_citizen"})
+    with pytest.raises(InvalidInput, match="case records"):
+        set_instance_variables(desk.session, desk.user("ewa"), life.instance.id, {"legal_status": "eu_citizen"})
     life.complete("Task_diagnose_legal", sample("diagnosis/legal"))
     desk.session.refresh(desk.case.beneficiary)
     assert desk.case.beneficiary.legal_status == "refugee"
@@ -156,7 +157,10 @@ def test_a_correction_made_while_the_plan_waits_for_its_review_is_kept(desk: Des
     drafting.complete("Task_sign_plan", sample("ipd/signature"), actor="anna")
     plan = desk.start("plan_period", {"plan_id": drafting.data["plan_id"]})
     assert [t.value[:10] for t in plan.waiting_timers()] == ["2026-04-12"]
-    # A key the step before the timer holds too (the plan's end, as the schedule gave it).
-    set_instance_variables(desk.session, desk.user("ewa"), plan.instance.id, {"plan_ends_on": "2026-12-12"})
+    # The plan's dates belong to the plan's records: a correction goes through its operations, not by hand.
+    with pytest.raises(InvalidInput, match="case records"):
+        set_instance_variables(desk.session, desk.user("ewa"), plan.instance.id, {"plan_ends_on": "2026-12-12"})
+    # A value of the process's own is kept until the timer fires.
+    set_instance_variables(desk.session, desk.user("ewa"), plan.instance.id, {"review_reminder": "call first"})
     desk.advance_to(datetime(2026, 4, 12, 12, tzinfo=UTC))
-    assert plan.task("Task_review_plan").data["plan_ends_on"] == "2026-12-12"
+    assert plan.task("Task_review_plan").data["review_reminder"] == "call first"

@@ -75,6 +75,7 @@ def _running_services(desk) -> dict[str, object]:
     """A case with every kind of service process running, each waiting for a person or a timer."""
     aid = desk.start("material_aid")
     aid.complete("Task_request_aid", sample("material_aid/request"))  # within the limit: approved, not bought
+    desk.record_consent()
     referral = desk.start("referral")
     referral.complete("Task_send_referral", sample("referral/send"))
     nursery = desk.start("nursery_placement")

@@ -181,8 +181,9 @@ def test_other_status_is_informed_referred_and_closed(start) -> None:
     assert s.completed
     assert s.data["intake_outcome"] == "not_eligible"
     assert s.data["ineligibility_reason"] == "legal_status"
-    assert s.data["closure_reason"] == "not_eligible"
     assert s.data["case_status"] == "closed"
+    s.session.refresh(s.desk.case)
+    assert (s.desk.case.status, s.desk.case.closure_reason) == ("closed", "not_eligible")
     [info] = s.session.scalars(select(NotEligibleInformation)).all()
     assert (info.case_id, info.referred_to, info.language, info.given_on) == (
         s.desk.case.id,

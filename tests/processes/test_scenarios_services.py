@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.accounts.roles import Role
 from engine.cases.casefile import build_casefile
-from engine.delivery import consent_check
 from engine.delivery.models import (
     CampEnrolment,
     CampStatus,
@@ -21,7 +20,7 @@ from engine.delivery.models import (
     ReferralStatus,
     ServiceSession,
 )
-from engine.errors import Forbidden
+from engine.people.operations import withdraw_consent
 from engine.records.views import record_card
 from tests.processes.driver import FormDataRejected
 from tests.processes.samples import sample
@@ -192,7 +191,8 @@ def test_attendance_names_only_the_enrolled(start) -> None:
 
 
 # -- referrals ------------------------------------------------------------------------------------------------
-def test_referral_answer_overdue_is_chased_then_accepted_and_done(start) -> None:
+def test_referral_answer_overdue_is_chased_then_accepted_and_done(start, desk) -> None:
+    desk.record_consent()
     s = start("referral")
     s.complete("Task_send_referral", sample("referral/send", referral_sent_on="2026-01-12"))
     referral = _one(s, Referral)
@@ -209,7 +209,8 @@ def test_referral_answer_overdue_is_chased_then_accepted_and_done(start) -> None
     assert "referral_purpose" not in s.data
 
 
-def test_rejected_referral_ends(start) -> None:
+def test_rejected_referral_ends(start, desk) -> None:
+    desk.record_consent()
     s = start("referral")
     s.complete("Task_send_referral", sample("referral/send"))
     s.complete(
@@ -221,7 +222,8 @@ def test_rejected_referral_ends(start) -> None:
     assert _one(s, Referral).status == ReferralStatus.REJECTED
 
 
-def test_referral_dates_must_be_in_order(start) -> None:
+def test_referral_dates_must_be_in_order(start, desk) -> None:
+    desk.record_consent()
     s = start("referral")
     s.complete("Task_send_referral", sample("referral/send"))
     with pytest.raises(FormDataRejected, match="referral_answer_on"):
@@ -231,7 +233,8 @@ def test_referral_dates_must_be_in_order(start) -> None:
         s.complete("Task_record_outcome", sample("referral/outcome", referral_done_on="2026-01-19"))
 
 
-def test_sharing_without_consent_needs_a_reason(start) -> None:
+def test_sharing_without_consent_needs_a_reason(start, desk) -> None:
+    desk.record_consent()
     s = start("referral")
     with pytest.raises(FormDataRejected, match="referral_override_reason"):
         s.complete("Task_send_referral", sample("referral/send", referral_sharing_basis="legal_obligation"))
@@ -250,35 +253,36 @@ def test_sharing_without_consent_needs_a_reason(start) -> None:
     )
 
 
-def test_a_referral_on_consent_is_refused_when_sharing_consent_was_refused(
-    start, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    refused: list[int] = []
-
-    def refused_for(session, case) -> bool:
-        refused.append(case.id)
-        return True
-
-    monkeypatch.setattr(consent_check, "sharing_consent_refused", refused_for)
+def test_a_referral_on_consent_needs_a_sharing_consent_in_force(start, desk) -> None:
     s = start("referral")
-    with pytest.raises(Forbidden, match="consent"):
-        s.complete("Task_send_referral", sample("referral/send", referral_sharing_basis="consent"))
-    assert refused == [s.desk.case.id]
+    on_consent = sample("referral/send", referral_sharing_basis="consent")
+    # Nothing recorded yet: sharing on the basis of consent is refused, naming the field.
+    with pytest.raises(FormDataRejected, match="referral_sharing_basis"):
+        s.complete("Task_send_referral", on_consent)
+    desk.record_consent(granted=False)
+    with pytest.raises(FormDataRejected, match="referral_sharing_basis"):
+        s.complete("Task_send_referral", on_consent)
     assert s.session.scalar(select(Referral.id)) is None
-    # Another legal basis, with its reason, is still possible (and does not ask about consent).
+    # Another legal basis, with its reason, is still possible.
     s.complete(
         "Task_send_referral",
         sample("referral/send", referral_sharing_basis="vital_interest", referral_override_reason="Risk to life"),
     )
-    assert refused == [s.desk.case.id] and _one(s, Referral).sharing_basis == "vital_interest"
+    assert _one(s, Referral).sharing_basis == "vital_interest"
 
 
-def test_without_a_consents_table_the_check_finds_no_refusal(start) -> None:
-    s = start("referral")
-    assert consent_check.sharing_consent_refused(s.session, s.desk.case) is False
+def test_a_withdrawn_sharing_consent_no_longer_allows_a_referral_on_consent(start, desk) -> None:
+    consent = desk.record_consent()
+    first = start("referral")
+    first.complete("Task_send_referral", sample("referral/send"))
+    withdraw_consent(desk.session, desk.user("anna"), consent.id)
+    second = start("referral")
+    with pytest.raises(FormDataRejected, match="referral_sharing_basis"):
+        second.complete("Task_send_referral", sample("referral/send"))
 
 
-def test_the_case_file_and_cards_read_the_tables(start) -> None:
+def test_the_case_file_and_cards_read_the_tables(start, desk) -> None:
+    desk.record_consent()
     s = start("referral")
     s.complete("Task_send_referral", sample("referral/send"))
     camp = start("camp_enrolment")

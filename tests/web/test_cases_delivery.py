@@ -29,7 +29,8 @@ def test_the_closure_approval_lists_what_will_be_stopped(client, login, db_sessi
     sw, sup = staff["sw"], staff["sup"]
     case = open_case(db_session, sw, BeneficiaryInput("Olena", "Kovalenko"))
     start_instance(db_session, sw, "referral", case=case)
-    complete_task(db_session, sw, open_task(db_session, case.id, "Task_send_referral").id, sample("referral/send"))
+    referral = sample("referral/send", referral_sharing_basis="legal_obligation", referral_override_reason="IPI")
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_send_referral").id, referral)
     start_instance(db_session, sw, "case_closure", case=case)
     complete_task(db_session, sw, open_task(db_session, case.id, "Task_request_closure").id, sample("closure/request"))
     approve = open_task(db_session, case.id, "Task_approve_closure")
