@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 _ID_REFERENCES = ("sourceRef", "targetRef", "bpmnElement", "default", "attachedToRef", "processRef")
 _TEXT_REFERENCES = ("incoming", "outgoing", "flowNodeRef")
 
@@ -29,6 +30,8 @@ def rename_file(content: bytes, prefix: str = "Renamed") -> bytes:
     mapping: dict[str, str] = {}
     for element in root.iter(etree.Element):
         old = element.get("id")
+        if etree.QName(element).namespace == SPIFF_NS:
+            continue  # an operation's name or parameter, not an element id
         if old and old not in process_ids and etree.QName(element).localname not in ("decision", "definitions"):
             element.set("id", _new_id(old, mapping, prefix))
     for element in root.iter(etree.Element):
