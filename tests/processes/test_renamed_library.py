@@ -7,6 +7,7 @@ next version of each process). The approvals queue, the case file and the dashbo
 HTML, after taking out what differs by nature: the office, the people, record and version numbers.
 """
 
+# ruff: noqa: F811  (the login fixture is imported by name, which pytest requires)
 from __future__ import annotations
 
 import difflib
