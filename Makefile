@@ -36,7 +36,12 @@ $(VENDOR)/.installed: package.json package-lock.json
 
 assets: $(VENDOR)/.installed
 
-install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo assets
+# The README's commands typed in a new shell after `make run` find IPD_ENV here (python-dotenv reads .env;
+# variables already set in the environment win). Never created by the image, which stays production.
+.env:
+	printf 'IPD_ENV=development\n' > $@
+
+install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo assets .env
 
 run: install
 	$(BIN)/ipd db upgrade

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 
 from engine.config import Settings
-from engine.db import database
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,13 +35,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(overrides)
 
+    from engine.db import database  # here, not at the top: `ipd --help` imports this package
+
     database.configure(settings.database_url)
 
-    from web import extensions, security
+    from web import extensions, security, throttle
     from web.errors import register_error_handlers
 
     extensions.init_app(app)
     security.init_app(app)
+    throttle.init_app(app)
     register_error_handlers(app)
 
     from web.admin.views import bp as admin_bp
