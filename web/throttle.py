@@ -29,7 +29,7 @@ LOGIN_PER_ACCOUNT_CLIENT = "5 per 15 minutes"
 #: that already failed for it get no more tries, while its owner on a device with a clean record still gets in.
 LOGIN_PER_ACCOUNT = "30 per hour"
 #: Wrong current passwords on the profile page, per account.
-PASSWORD_CHECK = "5 per 15 minutes"
+PASSWORD_CHECK = "5 per 15 minutes"  # noqa: S105  (a rate, not a password)
 #: Requests to the API per token (or per client without one).
 DEFAULT_API_LIMIT = "600 per minute"
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit.models import AuditEvent
+from tests import factories
 from tests.conftest import create_test_app
 
 
@@ -80,7 +81,7 @@ def _fail(client, username, times=1, address="10.0.0.1"):
     return response
 
 
-def _login(client, username, address, password="correct-horse-battery"):
+def _login(client, username, address, password=factories.PASSWORD):
     return client.post(
         "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
     )

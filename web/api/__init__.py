@@ -85,12 +85,11 @@ def init_app(app: Flask) -> None:
     """Register the API (exempt from CSRF: it takes no cookies) and the profile's token pages."""
     import os
 
+    from limits import parse
+
     from engine.config import ConfigError
     from web.api import profile_tokens
     from web.extensions import csrf
-
-    from limits import parse
-
     from web.throttle import DEFAULT_API_LIMIT, limiter
 
     # Operators tune the limiter through the environment; tests set the keys on the app directly.
