@@ -27,7 +27,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=not settings.is_development,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
-        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
@@ -39,10 +38,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     database.configure(settings.database_url)
 
-    from web import extensions, security, throttle
+    from web import bodies, extensions, security, throttle
     from web.errors import register_error_handlers
 
     extensions.init_app(app)
+    bodies.init_app(app)  # after extensions: its check goes in front of theirs
     security.init_app(app)
     throttle.init_app(app)
     register_error_handlers(app)

@@ -35,6 +35,13 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if _wants_json():
             return {"title": error.name, "status": status, "detail": error.description}, status
+        if status == 413:
+            # A plain page: nothing of the page the request was sent from, whoever sent it.
+            limit = request.max_content_length or 0
+            return _page(
+                413,
+                _("The upload is larger than %(mb)s MB and was refused. Nothing was changed.", mb=max(1, limit // 2**20)),
+            )
         return _page(status)
 
     @app.errorhandler(DomainError)
