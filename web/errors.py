@@ -37,11 +37,8 @@ def register_error_handlers(app: Flask) -> None:
             return {"title": error.name, "status": status, "detail": error.description}, status
         if status == 413:
             # A plain page: nothing of the page the request was sent from, whoever sent it.
-            limit = request.max_content_length or 0
-            return _page(
-                413,
-                _("The upload is larger than %(mb)s MB and was refused. Nothing was changed.", mb=max(1, limit // 2**20)),
-            )
+            mb = max(1, (request.max_content_length or 0) // 2**20)
+            return _page(413, _("The upload is larger than %(mb)s MB and was refused. Nothing was changed.", mb=mb))
         return _page(status)
 
     @app.errorhandler(DomainError)
