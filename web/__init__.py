@@ -17,6 +17,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings.ensure_instance_path()
 
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    from web import pagination
+
+    pagination.use_bounded_ids(app)  # before any route is added
     app.config.update(
         SECRET_KEY=settings.effective_secret_key(),
         IPD_SETTINGS=settings,
@@ -43,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     extensions.init_app(app)
     bodies.init_app(app)  # after extensions: its check goes in front of theirs
+    pagination.init_app(app)
     security.init_app(app)
     throttle.init_app(app)
     register_error_handlers(app)

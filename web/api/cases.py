@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -71,7 +72,14 @@ def case_events(case_id: int) -> dict[str, Any]:
     return paginate(get_db(), stmt, serialize.event)
 
 
+#: A profile holds a person's details beyond identity; it is read with every case in a list, so it stays small.
+MAX_PROFILE_BYTES = 64 * 1024
+
+
 def _beneficiary(data: dict[str, Any]) -> BeneficiaryInput:
+    profile = data.get("profile")
+    if profile is not None and len(json.dumps(profile, ensure_ascii=False).encode("utf-8")) > MAX_PROFILE_BYTES:
+        raise invalid({"beneficiary.profile": f"a profile may hold at most {MAX_PROFILE_BYTES // 1024} KB"})
     born = data.get("date_of_birth")
     try:
         parsed = date.fromisoformat(born) if born else None
