@@ -8,12 +8,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
 from flask.typing import ResponseReturnValue
 from kombu import Connection
 from kombu.utils.url import maybe_sanitize_url
 from sqlalchemy import Engine, create_engine
 
+from engine.accounts.roles import Role
 from engine.clock import utcnow
 from engine.config import Settings
 from engine.db import database
@@ -39,7 +41,10 @@ csrf.exempt(bp)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Report the state of the parts the application needs; 503 when the database is down."""
+    """Report the state of the parts the application needs; 503 when the database is down.
+
+    Everyone gets ``{"status": ...}``; the parts' details go to administrators and to localhost.
+    """
     settings: Settings = current_app.config["IPD_SETTINGS"]
     database_state = check_database(DATABASE_TIMEOUT)
     broker_state = check_broker(settings.broker_url, BROKER_TIMEOUT)
@@ -54,10 +59,26 @@ def healthz() -> ResponseReturnValue:
         status, code = "degraded", 200
     else:
         status, code = "ok", 200
-    response = jsonify(status=status, database=database_state, broker=broker_state, scheduler=scheduler_state)
+    if may_see_details(settings):
+        response = jsonify(status=status, database=database_state, broker=broker_state, scheduler=scheduler_state)
+    else:
+        # The public answer is the state alone: broker URLs, paths and error texts help only an attacker.
+        response = jsonify(status=status)
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def may_see_details(settings: Settings) -> bool:
+    """Administrators, and monitoring on this machine (the container's own health check), see the details."""
+    if current_user.is_authenticated and current_user.has_role(Role.ADMIN):
+        return True
+    # Behind an untrusted proxy on this machine everyone would look local: a forwarded request is not.
+    forwarded = "X-Forwarded-For" in request.headers and not settings.trusted_proxies
+    return request.remote_addr in LOOPBACK and not forwarded
 
 
 def check_database(timeout: float) -> dict[str, str]:
