@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
-from flask_login import current_user
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from kombu import Connection
 from kombu.utils.url import maybe_sanitize_url
 from sqlalchemy import Engine, create_engine
