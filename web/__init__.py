@@ -41,12 +41,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     database.configure(settings.database_url)
 
-    from web import bodies, extensions, security, throttle
+    from web import bodies, extensions, logs, security, throttle
     from web.errors import register_error_handlers
 
     extensions.init_app(app)
     bodies.init_app(app)  # after extensions: its check goes in front of theirs
     pagination.init_app(app)
+    logs.init_app(app)  # after bodies: the request id is set before anything can refuse the request
     security.init_app(app)
     throttle.init_app(app)
     register_error_handlers(app)
@@ -85,5 +86,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     celery_init_app(app)
     app.register_blueprint(health_bp)
+
+    from web import metrics  # Prometheus (web/metrics.py) and, when configured, Sentry (web/logs.py)
+
+    metrics.init_app(app)
+    logs.init_error_reporting(settings)
     # -- end background jobs and health --
     return app
