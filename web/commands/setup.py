@@ -13,7 +13,7 @@ from web.commands._common import command_unit, read_password
 @click.argument("office_name")
 @click.option("--city", help="City of the office.")
 @click.option("--admin", "username", required=True, help="User name of the first administrator.")
-@click.option("--password", help="The administrator's password (prefer --password-stdin).")
+@click.option("--password", help="The administrator's password (default: asked for, not shown).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--name", "display_name", help="The administrator's full name.")
 @with_appcontext
@@ -33,6 +33,8 @@ def setup(
     from engine.accounts.roles import Role
     from engine.accounts.service import create_office, create_user
 
+    if password is None and not password_stdin:
+        password = click.prompt("Password of the administrator", hide_input=True, confirmation_prompt=True)
     password = read_password(password, password_stdin)
     with command_unit() as session:
         if session.scalar(select(func.count()).select_from(User)):
