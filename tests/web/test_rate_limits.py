@@ -59,3 +59,28 @@ def test_api_requests_are_limited_per_token(app, client, make_user, db_session):
     answers = [client.get("/api/v1/tasks", headers=mine).status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
     assert client.get("/api/v1/tasks", headers=theirs).status_code == 200  # another token, same address
+
+
+def test_bad_tokens_from_one_client_behind_the_proxy_do_not_block_the_others(
+    settings, connection, make_user, db_session
+):
+    app = create_test_app(replace(settings, trusted_proxies=1), IPD_API_MAX_AUTH_FAILURES=3)
+    user = make_user("social_worker")
+    good = f"Bearer {create_token(db_session, user, 'tests').secret}"
+    db_session.commit()
+    proxy = {"REMOTE_ADDR": "192.168.0.10"}
+    client = app.test_client()
+    for _ in range(3):
+        client.get(
+            "/api/v1/tasks",
+            headers={"Authorization": "Bearer wrong", "X-Forwarded-For": "203.0.113.66"},
+            environ_base=proxy,
+        )
+    guesser = client.get(
+        "/api/v1/tasks", headers={"Authorization": good, "X-Forwarded-For": "203.0.113.66"}, environ_base=proxy
+    )
+    assert guesser.status_code == 429
+    colleague = client.get(
+        "/api/v1/tasks", headers={"Authorization": good, "X-Forwarded-For": "203.0.113.67"}, environ_base=proxy
+    )
+    assert colleague.status_code == 200

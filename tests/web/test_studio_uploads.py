@@ -121,3 +121,10 @@ def test_body_over_the_limit_with_csrf_on_gets_a_plain_error_page(settings, conn
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert 'class="error-code">413<' in page and 'action="/studio/upload"' not in page
+
+
+def test_a_json_body_nested_past_the_interpreters_limit_is_not_a_500(client, login, owner) -> None:  # type: ignore[no-untyped-def]
+    login(owner)
+    body = '{"xml": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post("/studio/housing_subsidy/validate", data=body, content_type="application/json")
+    assert response.status_code < 500

@@ -21,8 +21,11 @@ MAX_DIAGRAM_BYTES = 5_000_000
 
 
 def _posted_xml() -> bytes:
-    payload = request.get_json(silent=True) or {}
-    xml = payload.get("xml")
+    try:
+        payload = request.get_json(silent=True) or {}
+    except RecursionError:  # silent=True covers malformed JSON, not JSON nested past the interpreter's limit
+        payload = {}
+    xml = payload.get("xml") if isinstance(payload, dict) else None
     if not isinstance(xml, str) or not xml.strip():
         return b""
     return xml.encode("utf-8")
