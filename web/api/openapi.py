@@ -17,7 +17,7 @@ _ERRORS = {
     "404": "No such thing, or not visible to the user.",
     "409": "The request clashes with the current state.",
     "422": "Some values are wrong; `errors` names each field.",
-    "429": "Too many failed authentication attempts; see Retry-After.",
+    "429": "Too many requests for this token, or failed authentication attempts from this client; see Retry-After.",
 }
 
 
