@@ -27,10 +27,28 @@ class IpdGroup(FlaskGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().main(*args, **kwargs)
-        except ConfigError as error:
+        except Exception as error:
             # A setting the operator has to fix: one line that says which, not a traceback.
-            click.echo(f"Error: {error}", err=True)
+            message = operator_message(error)
+            if message is None:
+                raise
+            click.echo(f"Error: {message}", err=True)
             sys.exit(2)
+
+
+def operator_message(error: Exception) -> str | None:
+    """The one-line explanation of an error that comes from the configuration, or None for a bug."""
+    if isinstance(error, ConfigError):
+        return str(error)
+    if type(error).__module__.startswith("sqlalchemy"):
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+        detail = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0]
+        if isinstance(error, OperationalError):
+            return f"the database does not answer ({detail}); check IPD_DATABASE_URL and that the server runs"
+        if isinstance(error, ArgumentError | NoSuchModuleError):
+            return f"IPD_DATABASE_URL is not a database URL this installation can use ({detail})"
+    return None
 
 
 main = IpdGroup(create_app=create_app, help="Integration case management: administration commands.")

@@ -24,6 +24,7 @@ log = logging.getLogger("ipd.request")
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 _configured = False
+OWN_LOGGERS = ("ipd", "engine", "web", "celery")
 
 
 class ContextFilter(logging.Filter):
@@ -74,7 +75,10 @@ def configure_logging(settings: Settings, *, level: int | str = logging.INFO, fo
     for existing in list(root.handlers):
         root.removeHandler(existing)
     root.addHandler(handler)
-    root.setLevel(level)
+    # Our own records from INFO up; the libraries' chatter (alembic's plugins, ...) from WARNING up.
+    root.setLevel(logging.WARNING)
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)
     _configured = True
 
 

@@ -69,6 +69,26 @@ def test_a_configuration_error_is_one_clear_line(tmp_path):
     assert lines[0].startswith("Error: IPD_SECRET_KEY is not set")
 
 
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("postgresql+psycopg://ipd@127.0.0.1:1/ipd", "Error: the database does not answer"),
+        ("nosuchdb://x/y", "Error: IPD_DATABASE_URL is not a database URL"),
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_one_clear_line(tmp_path, url, expected):
+    done = run(
+        [str(IPD), "db", "upgrade"],
+        tmp_path,
+        IPD_ENV="development",
+        IPD_INSTANCE_PATH=str(tmp_path),
+        IPD_DATABASE_URL=url,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(expected), done.stderr
+
+
 @pytest.mark.slow
 def test_readme_administration_commands_work_in_a_new_shell_after_install(tmp_path):
     # The install step's own recipe leaves .env (run here in an empty folder instead of the checkout).
