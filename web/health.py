@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from kombu import Connection
@@ -24,6 +24,7 @@ from engine.jobs.tasks import SCHEDULER_HEARTBEAT
 from web.celery_app import EMBEDDED_TRANSPORT_OPTIONS
 from web.db import get_db
 from web.extensions import csrf
+from web.throttle import is_local_request
 
 DATABASE_TIMEOUT = 2.0
 BROKER_TIMEOUT = 1.5
@@ -59,7 +60,7 @@ def healthz() -> ResponseReturnValue:
         status, code = "degraded", 200
     else:
         status, code = "ok", 200
-    if may_see_details(settings):
+    if may_see_details():
         response = jsonify(status=status, database=database_state, broker=broker_state, scheduler=scheduler_state)
     else:
         # The public answer is the state alone: broker URLs, paths and error texts help only an attacker.
@@ -69,16 +70,12 @@ def healthz() -> ResponseReturnValue:
     return response
 
 
-LOOPBACK = frozenset({"127.0.0.1", "::1"})
-
-
-def may_see_details(settings: Settings) -> bool:
+def may_see_details() -> bool:
     """Administrators, and monitoring on this machine (the container's own health check), see the details."""
     if current_user.is_authenticated and current_user.has_role(Role.ADMIN):
         return True
-    # Behind an untrusted proxy on this machine everyone would look local: a forwarded request is not.
-    forwarded = "X-Forwarded-For" in request.headers and not settings.trusted_proxies
-    return request.remote_addr in LOOPBACK and not forwarded
+    # A proxy on this machine makes everyone look local: a forwarded request never counts as local.
+    return is_local_request()
 
 
 def check_database(timeout: float) -> dict[str, str]:

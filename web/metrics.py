@@ -28,7 +28,7 @@ from engine.instances.models import Incident, Timer, TimerStatus
 from engine.tasks.models import HumanTask, TaskState
 from web.db import get_db
 from web.extensions import csrf
-from web.health import LOOPBACK
+from web.throttle import is_local_request
 
 QUEUE = "celery"  # Celery's default queue: every job of ours goes there
 BROKER_TIMEOUT = 1.5
@@ -120,8 +120,7 @@ def may_scrape(settings: Settings) -> bool:
         return scheme.lower() == "bearer" and hmac.compare_digest(
             token.strip().encode(), settings.metrics_token.encode()
         )
-    forwarded = "X-Forwarded-For" in request.headers and not settings.trusted_proxies
-    return request.remote_addr in LOOPBACK and not forwarded
+    return is_local_request()
 
 
 @bp.get("/metrics")

@@ -39,6 +39,15 @@ def client_address() -> str:
     return request.remote_addr or "-"
 
 
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def is_local_request() -> bool:
+    """A request from this machine itself, not forwarded by any proxy (whatever X-Forwarded-For claims)."""
+    original = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR", request.remote_addr)
+    return original in LOOPBACK and "X-Forwarded-For" not in request.headers
+
+
 def account_key(username: str) -> str:
     """A stable key for the name typed, whether or not such an account exists."""
     return hashlib.sha256(username.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]

@@ -155,3 +155,16 @@ def test_administrators_see_the_details_from_anywhere(client, db_session):
     client.post("/login", data={"username": admin.username, "password": factories.PASSWORD}, environ_base=address)
     body = client.get("/healthz", environ_base=address).get_json()
     assert {"database", "broker", "scheduler"} <= set(body)
+
+
+def test_a_forged_forwarded_localhost_gets_no_details(settings, connection):
+    from dataclasses import replace
+
+    from tests.conftest import create_test_app
+
+    app = create_test_app(replace(settings, trusted_proxies=1))
+    response = app.test_client().get(
+        "/healthz", headers={"X-Forwarded-For": "127.0.0.1"}, environ_base={"REMOTE_ADDR": "203.0.113.7"}
+    )
+    assert set(response.get_json()) == {"status"}
+    assert app.test_client().get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 404
