@@ -112,7 +112,8 @@ def _finish(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    configure_logging(app.config["IPD_SETTINGS"])
+    if not app.testing:  # a test's app leaves logging to pytest, whatever environment it plays
+        configure_logging(app.config["IPD_SETTINGS"])
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
 

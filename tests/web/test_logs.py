@@ -17,7 +17,7 @@ def test_each_request_gets_an_id_in_the_response_and_its_log_line(client, login,
     with caplog.at_level(logging.INFO, logger="ipd.request"):
         response = client.get("/cases?q=Kowalska", headers={logs.REQUEST_ID_HEADER: "proxy-id-123456"})
     assert response.headers[logs.REQUEST_ID_HEADER] == "proxy-id-123456"
-    [record] = [r for r in caplog.records if r.name == "ipd.request"]
+    [record] = [r for r in caplog.records if r.name == "ipd.request" and r.route == "/cases"]
     assert record.request_id == "proxy-id-123456"
     assert record.route == "/cases" and record.status == 200 and record.method == "GET"
     line = logs.formatter("json").format(record)
