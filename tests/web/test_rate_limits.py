@@ -84,3 +84,12 @@ def test_bad_tokens_from_one_client_behind_the_proxy_do_not_block_the_others(
         "/api/v1/tasks", headers={"Authorization": good, "X-Forwarded-For": "203.0.113.67"}, environ_base=proxy
     )
     assert colleague.status_code == 200
+
+
+def test_logins_still_work_while_the_limit_storage_is_down(settings, connection, make_user):
+    app = create_test_app(replace(settings, broker_url="redis://127.0.0.1:1/0"))  # nothing listens there
+    user = make_user("social_worker")
+    client = app.test_client()
+    wrong = client.post("/login", data={"username": user.username, "password": "wrong-password-1"})
+    assert wrong.status_code == 200
+    assert client.post("/login", data={"username": user.username, "password": factories.PASSWORD}).status_code == 302
