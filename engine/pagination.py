@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 S = TypeVar("S", bound=Select)  # any row shape
@@ -49,3 +50,14 @@ class PageWindow:
 def count_rows(session: Session, stmt: Select) -> int:
     """How many rows ``stmt`` returns in all (its ordering dropped)."""
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def after_row(stmt: S, order: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> S:
+    """Keyset paging: the rows that come after the row whose ``order`` columns hold ``values``.
+
+    ``order`` is the query's ascending ORDER BY, ending in a unique column. Unlike an OFFSET, the database
+    seeks straight to the row, however far into a long list it is.
+    """
+    anchor = tuple_(*(literal(value, type_=column.type) for column, value in zip(order, values, strict=True)))
+    after: S = stmt.where(tuple_(*order) > anchor)
+    return after
