@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export IPD_ENV ?= development
 
-.PHONY: run test install assets translations lint browser-deps clean
+.PHONY: run test install assets translations lint lock browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ $(VENDOR)/.installed: package.json package-lock.json
 
 assets: $(VENDOR)/.installed
 
-install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo assets
+# The README's commands typed in a new shell after `make run` find IPD_ENV here (python-dotenv reads .env;
+# variables already set in the environment win). Never created by the image, which stays production.
+.env:
+	printf 'IPD_ENV=development\n' > $@
+
+install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo assets .env
 
 run: install
 	$(BIN)/ipd db upgrade
@@ -60,6 +65,12 @@ translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o web/translations/messages.pot \
 	  --no-location --sort-output --project ipd --ignore-dirs=".venv node_modules tests" .
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+
+# The image installs exactly these versions, checked by hash. Regenerate after changing pyproject.toml's dependencies.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4,<8"
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --build-deps-for=editable \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

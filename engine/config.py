@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -32,6 +33,15 @@ class Settings:
     timezone: str = "Europe/Warsaw"
     beat_heartbeat_seconds: float = 30.0
     timer_poll_seconds: float = 5.0
+    #: Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
+    trusted_proxies: int = 0
+    #: Where rate-limit counters live; "" = the broker's Redis, else this process's memory.
+    ratelimit_storage_url: str = ""
+    #: Bearer token that opens /metrics to a scraper; without it only localhost may read it.
+    metrics_token: str | None = None
+    sentry_dsn: str | None = None
+    #: "json" (one object per line, for log collectors) or "text".
+    log_format: str = "text"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -49,7 +59,16 @@ class Settings:
             "secret_key": env_vars.get("IPD_SECRET_KEY") or None,
             "default_locale": env_vars.get("IPD_DEFAULT_LOCALE", "pl"),
             "timezone": env_vars.get("IPD_TIMEZONE", "Europe/Warsaw"),
+            "ratelimit_storage_url": env_vars.get("IPD_RATELIMIT_STORAGE_URL", ""),
+            "metrics_token": env_vars.get("IPD_METRICS_TOKEN") or None,
+            "sentry_dsn": env_vars.get("IPD_SENTRY_DSN") or None,
+            "log_format": env_vars.get("IPD_LOG_FORMAT", "json" if env == "production" else "text").strip().lower(),
         }
+        if "IPD_TRUSTED_PROXIES" in env_vars:
+            raw = env_vars["IPD_TRUSTED_PROXIES"].strip()
+            if not raw.isdigit() or int(raw) > 10:
+                raise ConfigError(f"IPD_TRUSTED_PROXIES must be a number of proxies from 0 to 10, got {raw!r}")
+            values["trusted_proxies"] = int(raw)
         for name, var in (
             ("beat_heartbeat_seconds", "IPD_HEARTBEAT_SECONDS"),
             ("timer_poll_seconds", "IPD_TIMER_POLL_SECONDS"),
@@ -66,6 +85,10 @@ class Settings:
         """Fill in derived defaults and check the combination is usable."""
         if self.env not in ENVIRONMENTS:
             raise ConfigError(f"IPD_ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
+        if self.log_format not in ("json", "text"):
+            raise ConfigError(f"IPD_LOG_FORMAT must be json or text, got {self.log_format!r}")
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise ConfigError("IPD_METRICS_TOKEN is too short: use at least 16 random characters")
         database_url = self.database_url or f"sqlite:///{self.instance_path / 'ipd.sqlite3'}"
         broker_url = self.broker_url
         if broker_url == EMBEDDED:
@@ -77,12 +100,37 @@ class Settings:
         return self.broker_url.startswith("sqla+")
 
     @property
+    def broker_is_redis(self) -> bool:
+        return self.broker_url.startswith(("redis://", "rediss://"))
+
+    @property
     def is_development(self) -> bool:
         return self.env in ("development", "testing")
 
     def ensure_instance_path(self) -> Path:
-        self.instance_path.mkdir(parents=True, exist_ok=True)
+        """Create the instance folder; it and the files in it are readable by this user only.
+
+        The SQLite files are created empty (SQLite takes an empty file as an empty database) before SQLite
+        opens them, with mode 0600; SQLite gives its -wal and -shm files the mode of the database file.
+        """
+        self.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # a folder the operator owns and shaped stays as it is
+            self.instance_path.chmod(0o700)
+        for file in self._sqlite_files():
+            if file.parent == self.instance_path and not file.exists():
+                os.close(os.open(file, os.O_WRONLY | os.O_CREAT, 0o600))
+        for file in self.instance_path.iterdir():
+            if file.is_file() and file.stat().st_mode & 0o077:
+                with contextlib.suppress(OSError):
+                    file.chmod(0o600)
         return self.instance_path
+
+    def _sqlite_files(self) -> list[Path]:
+        files = []
+        for url in (self.database_url, self.broker_url.removeprefix("sqla+")):
+            if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+                files.append(Path(url.removeprefix("sqlite:///").split("?", 1)[0]))
+        return files
 
     def effective_secret_key(self) -> str:
         """Return the secret key; refuse the production default, persist a development one."""
@@ -98,6 +146,7 @@ class Settings:
             )
         key_file = self.ensure_instance_path() / "dev-secret-key"
         if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            key_file.chmod(0o600)
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.write(secrets.token_urlsafe(48))
         return key_file.read_text(encoding="utf-8").strip()

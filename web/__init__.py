@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 
 from engine.config import Settings
-from engine.db import database
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -18,6 +17,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings.ensure_instance_path()
 
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    from web import pagination
+
+    pagination.use_bounded_ids(app)  # before any route is added
     app.config.update(
         SECRET_KEY=settings.effective_secret_key(),
         IPD_SETTINGS=settings,
@@ -28,7 +30,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=not settings.is_development,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
-        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
@@ -36,13 +37,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(overrides)
 
+    from engine.db import database  # here, not at the top: `ipd --help` imports this package
+
     database.configure(settings.database_url)
 
-    from web import extensions, security
+    from web import bodies, extensions, logs, security, throttle
     from web.errors import register_error_handlers
 
     extensions.init_app(app)
+    bodies.init_app(app)  # after extensions: its check goes in front of theirs
+    pagination.init_app(app)
+    logs.init_app(app)  # after bodies: the request id is set before anything can refuse the request
     security.init_app(app)
+    throttle.init_app(app)
     register_error_handlers(app)
 
     from web.admin.views import bp as admin_bp
@@ -79,5 +86,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     celery_init_app(app)
     app.register_blueprint(health_bp)
+
+    from web import metrics  # Prometheus (web/metrics.py) and, when configured, Sentry (web/logs.py)
+
+    metrics.init_app(app)
+    logs.init_error_reporting(settings)
     # -- end background jobs and health --
     return app

@@ -90,6 +90,9 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    from web.logs import take_over_celery_logging
+
+    take_over_celery_logging(settings)
     celery_app = Celery(app.name, task_cls=FlaskTask, include=TASK_MODULES)
     celery_app.config_from_object(celery_config(settings))
     celery_app.set_default()

@@ -7,7 +7,8 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from engine.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
@@ -35,6 +36,10 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if _wants_json():
             return {"title": error.name, "status": status, "detail": error.description}, status
+        if status == 413:
+            # A plain page: nothing of the page the request was sent from, whoever sent it.
+            mb = max(1, (request.max_content_length or 0) // 2**20)
+            return _page(413, _("The upload is larger than %(mb)s MB and was refused. Nothing was changed.", mb=mb))
         return _page(status)
 
     @app.errorhandler(DomainError)
@@ -55,6 +60,11 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> tuple[object, int]:
         if isinstance(error, HTTPException):
             return _http(error)
+        if isinstance(error, OverflowError | DataError):
+            # A number from the request too large for its column (SQLite: OverflowError, PostgreSQL: DataError).
+            # Routes bound their ids and page numbers; this answers for any value that slipped through.
+            log.warning("value out of range on %s %s: %s", request.method, request.path, type(error).__name__)
+            return _http(BadRequest())
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return {"title": "Internal Server Error", "status": 500}, 500

@@ -10,10 +10,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from kombu import Connection
 from kombu.utils.url import maybe_sanitize_url
 from sqlalchemy import Engine, create_engine
 
+from engine.accounts.roles import Role
 from engine.clock import utcnow
 from engine.config import Settings
 from engine.db import database
@@ -22,6 +24,7 @@ from engine.jobs.tasks import SCHEDULER_HEARTBEAT
 from web.celery_app import EMBEDDED_TRANSPORT_OPTIONS
 from web.db import get_db
 from web.extensions import csrf
+from web.throttle import is_local_request
 
 DATABASE_TIMEOUT = 2.0
 BROKER_TIMEOUT = 1.5
@@ -39,7 +42,10 @@ csrf.exempt(bp)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Report the state of the parts the application needs; 503 when the database is down."""
+    """Report the state of the parts the application needs; 503 when the database is down.
+
+    Everyone gets ``{"status": ...}``; the parts' details go to administrators and to localhost.
+    """
     settings: Settings = current_app.config["IPD_SETTINGS"]
     database_state = check_database(DATABASE_TIMEOUT)
     broker_state = check_broker(settings.broker_url, BROKER_TIMEOUT)
@@ -54,10 +60,22 @@ def healthz() -> ResponseReturnValue:
         status, code = "degraded", 200
     else:
         status, code = "ok", 200
-    response = jsonify(status=status, database=database_state, broker=broker_state, scheduler=scheduler_state)
+    if may_see_details():
+        response = jsonify(status=status, database=database_state, broker=broker_state, scheduler=scheduler_state)
+    else:
+        # The public answer is the state alone: broker URLs, paths and error texts help only an attacker.
+        response = jsonify(status=status)
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def may_see_details() -> bool:
+    """Administrators, and monitoring on this machine (the container's own health check), see the details."""
+    if current_user.is_authenticated and current_user.has_role(Role.ADMIN):
+        return True
+    # A proxy on this machine makes everyone look local: a forwarded request never counts as local.
+    return is_local_request()
 
 
 def check_database(timeout: float) -> dict[str, str]:

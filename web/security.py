@@ -41,6 +41,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.required_roles = roles  # type: ignore[attr-defined]  # web/bodies.py checks them before the body
         return wrapped  # type: ignore[return-value]
 
     return decorator

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from celery import Celery
 
 from web import create_app
+
+os.umask(0o077)  # the beat schedule and SQLite journals it creates are for this user only
 
 # Celery looks for an attribute named ``app`` first, then ``celery``: keep the Flask app unnamed here.
 celery: Celery = create_app().extensions["celery"]

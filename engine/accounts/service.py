@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,8 +24,6 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 OFFICE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 LOCALES = ("pl", "en")
-MAX_FAILED_LOGINS = 8
-LOCKOUT = timedelta(minutes=15)
 
 
 def create_office(session: Session, code: str, name: str, city: str | None = None) -> Office:
@@ -76,7 +73,7 @@ def create_user(
             problems["roles"] = str(exc)
     if not role_set and "roles" not in problems:
         problems["roles"] = "give at least one role"
-    problem = password_problem(password)
+    problem = password_problem(password, (username, display_name or ""))
     if problem:
         problems["password"] = problem
     if preferred_locale is not None and preferred_locale not in LOCALES:
@@ -112,8 +109,9 @@ def get_user(session: Session, user_id: int) -> User:
 def authenticate(session: Session, username: str, password: str) -> User:
     """Return the user whose credentials these are, or raise Forbidden with a reason code.
 
-    The reason (``invalid``, ``inactive``, ``locked``) lets the caller choose its message;
-    unknown usernames and wrong passwords look the same to the outside.
+    The reason (``invalid``, ``inactive``) lets the caller choose its message; unknown usernames and wrong
+    passwords look the same to the outside. Repeated failures are throttled by the caller per client and
+    per account, not by locking the account here: a lock anyone can trigger locks out its owner.
     """
     now = utcnow()
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
@@ -121,14 +119,8 @@ def authenticate(session: Session, username: str, password: str) -> User:
         verify_password(DUMMY_HASH, password)
         record(session, "auth.login_failed", actor_name=username.strip().lower()[:64], reason="unknown_user")
         raise Forbidden("invalid")
-    if user.locked_until is not None and user.locked_until > now:
-        record(session, "auth.login_failed", actor=user, reason="locked")
-        raise Forbidden("locked")
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
         record(session, "auth.login_failed", actor=user, reason="wrong_password")
         raise Forbidden("invalid")
     if not user.active:
@@ -143,11 +135,21 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
+def log_out(session: Session, user: User) -> None:
+    """End ``user``'s sessions: a session cookie copied before the logout opens nothing afterwards.
+
+    Sessions are signed cookies, so the server tells them apart only by the version they carry; bumping
+    it ends the user's sessions in every browser, which is also what one wants after a stolen cookie.
+    """
+    user.session_version += 1
+    record(session, "auth.logout", actor=user)
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Change ``user``'s own password; other sessions of the user end."""
     if not verify_password(user.password_hash, current):
         raise InvalidInput("the current password is wrong", {"current_password": "wrong password"})
-    problem = password_problem(new)
+    problem = password_problem(new, (user.username, user.display_name))
     if problem:
         raise InvalidInput("the new password is not acceptable", {"new_password": problem})
     user.password_hash = hash_password(new)

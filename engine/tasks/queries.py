@@ -14,6 +14,7 @@ from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.cases.models import Beneficiary, Case
 from engine.clock import utcnow
+from engine.pagination import MAX_PAGE, PageWindow, count_rows
 from engine.tasks.models import HumanTask, TaskState
 
 PAGE_SIZE = 25
@@ -142,9 +143,9 @@ def list_tasks(
     view = InboxView(view)
     now = utcnow()
     stmt = _base(actor, view, filters or TaskFilters(), now)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(1, page)
-    stmt = stmt.order_by(*_order(sort, view)).limit(page_size).offset((page - 1) * page_size)
+    window = PageWindow.numbered(min(max(1, page), MAX_PAGE), page_size)
+    total = count_rows(session, stmt)
+    stmt = window.apply(stmt.order_by(*_order(sort, view)))
     rows = [
         TaskRow(
             id=task.id,

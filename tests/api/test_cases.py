@@ -96,6 +96,25 @@ def test_events_are_the_case_timeline(api, intake):
     assert api("sw").get(f"/cases/{case_id}/events?limit=abc").status_code == 422
 
 
+def test_a_long_timeline_pages_by_keyset(api, intake, people):
+    case_id = api("sw").post("/cases", json=NEW).get_json()["id"]
+    everything = api("sw").get(f"/cases/{case_id}/events").get_json()["items"]
+    assert len(everything) >= 2
+    seen, after = [], None
+    while True:
+        query = f"?limit=1&after={after}" if after else "?limit=1"
+        page = api("sw").get(f"/cases/{case_id}/events{query}").get_json()
+        seen += page["items"]
+        after = page["next_after"]
+        if after is None:
+            break
+        assert after == page["items"][-1]["id"]
+    assert seen == everything
+    other = api("sw").post("/cases", json=NEW | {"allow_duplicates": True}).get_json()["id"]
+    foreign = api("sw").get(f"/cases/{other}/events?after={everything[0]['id']}")
+    assert foreign.status_code == 422 and "after" in foreign.get_json()["errors"]
+
+
 def test_list_filters_and_totals(api, db_session, people):
     for index in range(3):
         open_case(db_session, people["sw"], BeneficiaryInput(given_names_latin=f"P{index}", family_name_latin="Q"))

@@ -132,3 +132,39 @@ def test_the_embedded_broker_is_really_opened(tmp_path):
     assert health.check_broker(f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}", 1.5)["status"] == "ok"
     missing = health.check_broker(f"sqla+sqlite:///{tmp_path / 'no-such-dir' / 'broker.sqlite3'}", 1.5)
     assert missing["status"] == "down" and missing["error"]
+
+
+def test_the_public_answer_is_the_status_alone(client):
+    response = client.get("/healthz", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert response.status_code == 200
+    assert response.get_json() == {"status": response.get_json()["status"]}
+    assert response.get_json()["status"] in ("ok", "degraded")
+
+
+def test_a_request_forwarded_by_an_untrusted_local_proxy_is_public(client):
+    response = client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert set(response.get_json()) == {"status"}
+
+
+def test_administrators_see_the_details_from_anywhere(client, db_session):
+    from tests import factories
+
+    admin = factories.user(db_session, "admin")
+    db_session.commit()
+    address = {"REMOTE_ADDR": "203.0.113.8"}
+    client.post("/login", data={"username": admin.username, "password": factories.PASSWORD}, environ_base=address)
+    body = client.get("/healthz", environ_base=address).get_json()
+    assert {"database", "broker", "scheduler"} <= set(body)
+
+
+def test_a_forged_forwarded_localhost_gets_no_details(settings, connection):
+    from dataclasses import replace
+
+    from tests.conftest import create_test_app
+
+    app = create_test_app(replace(settings, trusted_proxies=1))
+    response = app.test_client().get(
+        "/healthz", headers={"X-Forwarded-For": "127.0.0.1"}, environ_base={"REMOTE_ADDR": "203.0.113.7"}
+    )
+    assert set(response.get_json()) == {"status"}
+    assert app.test_client().get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 404

@@ -65,7 +65,7 @@ def test_duplicate_office_and_bad_input_are_clear_errors(app):
     again = runner.invoke(args=["offices", "create", "krk", "Another"])
     assert again.exit_code == 1 and "already exists" in again.output
     short = runner.invoke(args=["users", "create", "ola", "--office", "KRK", "--role", "lawyer", "--password", "short"])
-    assert short.exit_code == 1 and "password: must be at least 10 characters" in short.output
+    assert short.exit_code == 1 and "password: must be at least 12 characters" in short.output
     nowhere = runner.invoke(
         args=[
             "users",

@@ -86,8 +86,10 @@ def test_upload_beyond_the_request_limit_gets_a_message(app, client, login, db_s
     app.config["MAX_CONTENT_LENGTH"] = 100 * 1024  # small bodies stay in memory in the test client
     login(owner)
     response = upload(client, "big.bpmn", b"x" * (200 * 1024))
-    assert response.status_code == 422
-    assert "flash-error" in response.get_data(as_text=True)
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "zostały odrzucone" in page
+    assert 'action="/studio/upload"' not in page  # a plain error page, not the studio's list
 
 
 def test_wrong_suffix_and_a_good_upload(client, login, db_session, owner) -> None:  # type: ignore[no-untyped-def] # noqa: F811
@@ -107,7 +109,7 @@ def test_wrong_suffix_and_a_good_upload(client, login, db_session, owner) -> Non
     )
 
 
-def test_body_over_the_limit_with_csrf_on_gets_the_list_page(settings, connection, owner) -> None:  # type: ignore[no-untyped-def]
+def test_body_over_the_limit_with_csrf_on_gets_a_plain_error_page(settings, connection, owner) -> None:  # type: ignore[no-untyped-def]
     app = create_test_app(settings, WTF_CSRF_ENABLED=True, MAX_CONTENT_LENGTH=100 * 1024)
     client = app.test_client()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
@@ -117,6 +119,13 @@ def test_body_over_the_limit_with_csrf_on_gets_the_list_page(settings, connectio
     )
     assert response.status_code == 302
     response = upload(client, "big.bpmn", b"x" * (200 * 1024))
-    assert response.status_code == 422
+    assert response.status_code == 413
     page = response.get_data(as_text=True)
-    assert "flash-error" in page and 'action="/studio/upload"' in page
+    assert 'class="error-code">413<' in page and 'action="/studio/upload"' not in page
+
+
+def test_a_json_body_nested_past_the_interpreters_limit_is_not_a_500(client, login, owner) -> None:  # type: ignore[no-untyped-def]
+    login(owner)
+    body = '{"xml": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post("/studio/housing_subsidy/validate", data=body, content_type="application/json")
+    assert response.status_code < 500

@@ -71,13 +71,26 @@ def _http_error(error: HTTPException) -> Response:
 from web.api import cases, definitions, instances, openapi, tasks  # noqa: E402,F401  (routes)
 
 
+def _rate_key() -> str:
+    """Requests are counted per token (by its public prefix, read without the database), else per client."""
+    from engine.accounts.tokens import token_prefix
+    from web.throttle import client_address
+
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    prefix = token_prefix(secret.strip()) if scheme.lower() == "bearer" else None
+    return f"token:{prefix}" if prefix else f"client:{client_address()}"
+
+
 def init_app(app: Flask) -> None:
     """Register the API (exempt from CSRF: it takes no cookies) and the profile's token pages."""
     import os
 
+    from limits import parse
+
     from engine.config import ConfigError
     from web.api import profile_tokens
     from web.extensions import csrf
+    from web.throttle import DEFAULT_API_LIMIT, limiter
 
     # Operators tune the limiter through the environment; tests set the keys on the app directly.
     for key, kind in (("IPD_API_MAX_AUTH_FAILURES", int), ("IPD_API_AUTH_WINDOW_SECONDS", float)):
@@ -86,6 +99,16 @@ def init_app(app: Flask) -> None:
                 app.config[key] = kind(os.environ[key])
             except ValueError:
                 raise ConfigError(f"{key} must be a number, got {os.environ[key]!r}") from None
+    if "IPD_API_RATE_LIMIT" in os.environ and "IPD_API_RATE_LIMIT" not in app.config:
+        app.config["IPD_API_RATE_LIMIT"] = os.environ["IPD_API_RATE_LIMIT"]
+    try:
+        parse(app.config.setdefault("IPD_API_RATE_LIMIT", DEFAULT_API_LIMIT))
+    except ValueError:
+        raise ConfigError(
+            f"IPD_API_RATE_LIMIT must read like '600 per minute', got {app.config['IPD_API_RATE_LIMIT']!r}"
+        ) from None
+    with app.app_context():
+        limiter().limit(lambda: str(current_app.config["IPD_API_RATE_LIMIT"]), key_func=_rate_key)(bp)
     app.register_blueprint(bp)
     csrf.exempt(bp)
     app.register_blueprint(profile_tokens.bp)

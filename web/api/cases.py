@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -22,11 +23,12 @@ from engine.cases.service import (
 )
 from engine.errors import Conflict, NotFound
 from engine.instances.models import ProcessInstance
+from engine.pagination import after_row
 from engine.tasks.models import HumanTask, TaskState
 from web.api import bp, schemas, serialize
 from web.api.auth import current_actor
 from web.api.body import json_body
-from web.api.pagination import choice_arg, paginate
+from web.api.pagination import choice_arg, int_arg, paginate
 from web.api.problems import DUPLICATE_BENEFICIARY, ApiProblem, invalid
 from web.db import get_db
 
@@ -66,12 +68,30 @@ def show_case(case_id: int) -> dict[str, Any]:
 
 @bp.get("/cases/<id:case_id>/events")
 def case_events(case_id: int) -> dict[str, Any]:
-    case = get_case(get_db(), current_actor(), case_id)
-    stmt = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.occurred_at, AuditEvent.id)
-    return paginate(get_db(), stmt, serialize.event)
+    """A case's timeline, oldest first; ``after`` (an event id) pages by keyset through a long one."""
+    db = get_db()
+    case = get_case(db, current_actor(), case_id)
+    order = (AuditEvent.occurred_at, AuditEvent.id)
+    stmt = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(*order)
+    after = int_arg("after", minimum=1)
+    if after is not None:
+        anchor = db.get(AuditEvent, after)
+        if anchor is None or anchor.case_id != case.id:
+            raise invalid({"after": "not an event of this case"})
+        stmt = after_row(stmt, order, (anchor.occurred_at, anchor.id))
+    page = paginate(db, stmt, serialize.event)
+    page["next_after"] = page["items"][-1]["id"] if len(page["items"]) == page["limit"] else None
+    return page
+
+
+#: A profile holds a person's details beyond identity; it is read with every case in a list, so it stays small.
+MAX_PROFILE_BYTES = 64 * 1024
 
 
 def _beneficiary(data: dict[str, Any]) -> BeneficiaryInput:
+    profile = data.get("profile")
+    if profile is not None and len(json.dumps(profile, ensure_ascii=False).encode("utf-8")) > MAX_PROFILE_BYTES:
+        raise invalid({"beneficiary.profile": f"a profile may hold at most {MAX_PROFILE_BYTES // 1024} KB"})
     born = data.get("date_of_birth")
     try:
         parsed = date.fromisoformat(born) if born else None

@@ -8,14 +8,16 @@ from flask import request
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from engine.accounts.roles import Role
 from engine.definitions.models import ProcessDefinition
 from engine.definitions.service import deploy
 from engine.definitions.validation import SourceFile
-from engine.errors import NotFound
+from engine.errors import Forbidden, NotFound
 from web.api import bp, serialize
 from web.api.auth import current_actor
 from web.api.pagination import paginate
 from web.api.problems import invalid
+from web.bodies import large_body
 from web.db import get_db
 
 MAX_FILES = 50
@@ -78,8 +80,12 @@ def _uploaded_files() -> list[SourceFile]:
 
 
 @bp.post("/process-definitions")
+@large_body
 def deploy_definitions() -> tuple[dict[str, Any], int]:
     actor = current_actor()
+    if not actor.has_role(Role.PROCESS_OWNER, Role.ADMIN):
+        # Before the upload is parsed: nobody else's files are read at all.
+        raise Forbidden("only process owners and administrators deploy process definitions")
     files = _uploaded_files()
     db = get_db()
     result = deploy(db, actor, files, source="api")

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from web.api import bp, schemas
+from web.api.pagination import MAX_ID
 
 PATH_ID_MAX = 10**18 - 1
 
@@ -17,7 +18,7 @@ _ERRORS = {
     "404": "No such thing, or not visible to the user.",
     "409": "The request clashes with the current state.",
     "422": "Some values are wrong; `errors` names each field.",
-    "429": "Too many failed authentication attempts; see Retry-After.",
+    "429": "Too many requests for this token, or failed authentication attempts from this client; see Retry-After.",
 }
 
 
@@ -216,11 +217,20 @@ def document() -> dict[str, Any]:
         "/cases/{case_id}/events": {
             "get": _op(
                 "listCaseEvents",
-                "What happened in a case, oldest first.",
+                "What happened in a case, oldest first. Through a long timeline, pass the page's `next_after` "
+                "as `after`: the next page then starts right after that event (`total` counts what follows it).",
                 "cases",
-                {"200": _json(schemas.page_of("Event"), "One page of events.")},
+                {"200": _json(schemas.event_page(), "One page of events.")},
                 ("404", "422"),
-                parameters=[_path_id("case_id"), *_PAGE],
+                parameters=[
+                    _path_id("case_id"),
+                    *_PAGE,
+                    _query(
+                        "after",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        "Start after this event (keyset paging).",
+                    ),
+                ],
             )
         },
         "/process-definitions": {

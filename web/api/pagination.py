@@ -6,16 +6,16 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from engine.pagination import MAX_OFFSET, PageWindow, count_rows
 from web.api.problems import invalid
 
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-MAX_OFFSET = 1_000_000
 #: Largest id any table hands out (BIGINT); larger ones cannot exist.
 MAX_ID = 2**63 - 1
 
@@ -63,6 +63,6 @@ def page_args() -> tuple[int, int]:
 def paginate(session: Session, stmt: Select[Any], render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """Run one page of ``stmt`` (already ordered) and count all its rows."""
     limit, offset = page_args()
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.limit(limit).offset(offset)).unique().all()
+    total = count_rows(session, stmt)
+    rows = session.scalars(PageWindow(limit, offset).apply(stmt)).unique().all()
     return {"items": [render(row) for row in rows], "total": total, "limit": limit, "offset": offset}

@@ -333,3 +333,11 @@ def page_of(item: str) -> dict[str, Any]:
             "offset": {"type": "integer", "minimum": 0},
         }
     )
+
+
+def event_page() -> dict[str, Any]:
+    """A page of a case's events, with the cursor of the next page (null on the last one)."""
+    page = page_of("Event")
+    page["properties"]["next_after"] = NULLABLE_ID
+    page["required"].append("next_after")
+    return page

@@ -1,12 +1,24 @@
-"""Command-line commands, registered on the app's CLI group."""
+"""Command-line commands.
+
+Each module defines its commands at import time without importing the engine's heavy parts (those are
+imported inside the commands), so ``ipd --help`` lists them without building the app.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import click
 from flask import Flask
 
 
-def register_commands(app: Flask) -> None:
-    from web.commands import accounts, budgets, database, demo, processes, runtime, tokens
+def all_commands() -> Iterator[click.Command]:
+    from web.commands import accounts, backup, budgets, database, demo, processes, runtime, setup, tokens
 
-    for module in (database, accounts, budgets, demo, processes, runtime, tokens):
-        module.register(app)
+    for module in (database, setup, accounts, budgets, demo, processes, runtime, tokens, backup):
+        yield from module.COMMANDS
+
+
+def register_commands(app: Flask) -> None:
+    for command in all_commands():
+        app.cli.add_command(command)

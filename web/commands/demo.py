@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask.cli import with_appcontext
 
-from engine.demo import seed_demo, seed_sample_cases
-from web.commands._common import command_unit
+from web.commands._common import command_unit, settings
 
 
-def register(app: Flask) -> None:
-    @app.cli.command("demo")
-    @click.option("--reset-passwords", is_flag=True, help="Give existing demo users new passwords.")
-    def demo(reset_passwords: bool) -> None:
-        """Create demo offices LUB and WAW with one user per role (safe to run again)."""
-        with command_unit() as session:
-            logins = seed_demo(session, reset_passwords=reset_passwords)
-            cases = seed_sample_cases(session)
-        click.echo("Demo logins (passwords are shown only when they are set):")
-        click.echo(f"  {'user name':<28} {'office':<6} {'role':<18} password")
-        for login in logins:
-            shown = login.password or "(unchanged; ipd demo --reset-passwords sets new ones)"
-            click.echo(f"  {login.username:<28} {login.office:<6} {login.role:<18} {shown}")
-        if cases:
-            click.echo(f"Sample cases opened, each waiting at its intake: {', '.join(cases)}")
+@click.command("demo")
+@click.option("--reset-passwords", is_flag=True, help="Give existing demo users new passwords.")
+@with_appcontext
+def demo(reset_passwords: bool) -> None:
+    """Create demo offices LUB and WAW with one user per role (safe to run again; not in production)."""
+    from engine.demo import seed_demo, seed_sample_cases
+
+    if settings().env == "production":
+        # Demo users have known names and roles, admin included: never on a real installation.
+        raise click.ClickException(
+            "ipd demo is refused in production (IPD_ENV=production): it creates users with known names. "
+            "Use `ipd setup` for the first office and administrator."
+        )
+    with command_unit() as session:
+        logins = seed_demo(session, reset_passwords=reset_passwords)
+        cases = seed_sample_cases(session)
+    click.echo("Demo logins (passwords are shown only when they are set):")
+    click.echo(f"  {'user name':<28} {'office':<6} {'role':<18} password")
+    for login in logins:
+        shown = login.password or "(unchanged; ipd demo --reset-passwords sets new ones)"
+        click.echo(f"  {login.username:<28} {login.office:<6} {login.role:<18} {shown}")
+    if cases:
+        click.echo(f"Sample cases opened, each waiting at its intake: {', '.join(cases)}")
+
+
+COMMANDS = (demo,)

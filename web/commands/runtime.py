@@ -10,64 +10,78 @@ import sys
 import threading
 from collections.abc import Mapping
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from celery import Celery
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from engine.config import Settings
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 log = logging.getLogger(__name__)
 
 WORKER_STOP_SECONDS = 30.0
+#: Files the processes create (beat's schedule, SQLite journals, backups) are for their user only.
+PRIVATE_UMASK = 0o077
 _PR_SET_PDEATHSIG = 1
 
 
-def register(app: Flask) -> None:
-    @app.cli.command("serve")
-    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-    @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-    @click.option("--threads", default=8, show_default=True, type=int, help="Web server threads.")
-    @click.option("--loglevel", default="INFO", show_default=True, help="Log level of the worker.")
-    def serve(host: str, port: int, threads: int, loglevel: str) -> None:
-        """Run everything on one machine: web server, background worker and scheduler.
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Web server threads.")
+@click.option("--loglevel", default="INFO", show_default=True, help="Log level of the worker.")
+@with_appcontext
+def serve(host: str, port: int, threads: int, loglevel: str) -> None:
+    """Run everything on one machine: web server, background worker and scheduler.
 
-        The worker (with the scheduler built in) runs as a child process; Ctrl-C or SIGTERM stops both.
-        """
-        flask_app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-        settings: Settings = flask_app.config["IPD_SETTINGS"]
-        sys.exit(serve_with_worker(flask_app, settings, host=host, port=port, threads=threads, loglevel=loglevel))
+    The worker (with the scheduler built in) runs as a child process; Ctrl-C or SIGTERM stops both.
+    """
+    os.umask(PRIVATE_UMASK)
+    flask_app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings: Settings = flask_app.config["IPD_SETTINGS"]
+    sys.exit(serve_with_worker(flask_app, settings, host=host, port=port, threads=threads, loglevel=loglevel))
 
-    @app.cli.command("worker")
-    @click.option("--concurrency", type=int, help="Worker processes (default: one per CPU).")
-    @click.option("--loglevel", default="INFO", show_default=True)
-    @click.option(
-        "--no-beat",
-        is_flag=True,
-        help="Do not run the scheduler inside this worker (run `ipd beat` once, separately).",
-    )
-    def worker(concurrency: int | None, loglevel: str, no_beat: bool) -> None:
-        """Run a Celery worker; it also runs the scheduler unless --no-beat.
 
-        Run the scheduler exactly once per installation: with several workers, pass --no-beat
-        to all of them and start `ipd beat` on its own.
-        """
-        argv = ["worker", "--loglevel", loglevel]
-        if concurrency:
-            argv += ["--concurrency", str(concurrency)]
-        if not no_beat:
-            argv.append("--beat")
-        _run_celery(argv)
+@click.command("worker")
+@click.option("--concurrency", type=int, help="Worker processes (default: one per CPU).")
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.option(
+    "--no-beat",
+    is_flag=True,
+    help="Do not run the scheduler inside this worker (run `ipd beat` once, separately).",
+)
+@with_appcontext
+def worker(concurrency: int | None, loglevel: str, no_beat: bool) -> None:
+    """Run a Celery worker; it also runs the scheduler unless --no-beat.
 
-    @app.cli.command("beat")
-    @click.option("--loglevel", default="INFO", show_default=True)
-    def beat(loglevel: str) -> None:
-        """Run the Celery scheduler alone (pair it with `ipd worker --no-beat`)."""
-        _run_celery(["beat", "--loglevel", loglevel])
+    Run the scheduler exactly once per installation: with several workers, pass --no-beat
+    to all of them and start `ipd beat` on its own.
+    """
+    argv = ["worker", "--loglevel", loglevel]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    if not no_beat:
+        argv.append("--beat")
+    _run_celery(argv)
+
+
+@click.command("beat")
+@click.option("--loglevel", default="INFO", show_default=True)
+@with_appcontext
+def beat(loglevel: str) -> None:
+    """Run the Celery scheduler alone (pair it with `ipd worker --no-beat`)."""
+    _run_celery(["beat", "--loglevel", loglevel])
+
+
+COMMANDS = (serve, worker, beat)
 
 
 def _run_celery(argv: list[str]) -> None:
+    os.umask(PRIVATE_UMASK)
     celery_app: Celery = current_app.extensions["celery"]
     exit_code = celery_app.start(argv)
     if exit_code:

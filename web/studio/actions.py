@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from engine.definitions.service import InvalidDefinition, deploy, validate
 from forms.registry import FormNotFound, current_registry
 from forms.render import build_fields, localized
+from web.bodies import large_body
 from web.db import get_db
 from web.security import roles_required
 from web.studio import bp
@@ -20,8 +21,11 @@ MAX_DIAGRAM_BYTES = 5_000_000
 
 
 def _posted_xml() -> bytes:
-    payload = request.get_json(silent=True) or {}
-    xml = payload.get("xml")
+    try:
+        payload = request.get_json(silent=True) or {}
+    except RecursionError:  # silent=True covers malformed JSON, not JSON nested past the interpreter's limit
+        payload = {}
+    xml = payload.get("xml") if isinstance(payload, dict) else None
     if not isinstance(xml, str) or not xml.strip():
         return b""
     return xml.encode("utf-8")
@@ -32,6 +36,7 @@ def _report(report: Any, file_name: str) -> dict[str, Any]:
 
 
 @bp.route("/<process_id>/draft", methods=["GET", "PUT", "DELETE"])
+@large_body
 @roles_required(*OWNER_ROLES)
 def draft(process_id: str) -> Response | tuple[Response, int]:
     user_id = actor().id
@@ -53,6 +58,7 @@ def draft(process_id: str) -> Response | tuple[Response, int]:
 
 
 @bp.route("/<process_id>/validate", methods=["POST"])
+@large_body
 @roles_required(*OWNER_ROLES)
 def validate_diagram(process_id: str) -> Response:
     """The engine's validation report for the edited diagram inside the current library."""
@@ -63,6 +69,7 @@ def validate_diagram(process_id: str) -> Response:
 
 
 @bp.route("/<process_id>/deploy", methods=["POST"])
+@large_body
 @roles_required(*OWNER_ROLES)
 def deploy_diagram(process_id: str) -> Response | tuple[Response, int]:
     """Deploy the edited diagram: the next version when it changed; the report when it cannot be deployed."""

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from flask import Response, jsonify, make_response, render_template, request
 
 from engine.definitions.service import InvalidDefinition, deploy, validate
+from web.bodies import large_body
 from web.db import get_db
 from web.security import CONTENT_SECURITY_POLICY, roles_required
 from web.studio import bp
@@ -40,6 +41,7 @@ def decision_edit(name: str) -> Response:
 
 
 @bp.route("/decisions/<path:name>/validate", methods=["POST"])
+@large_body
 @roles_required(*OWNER_ROLES)
 def decision_validate(name: str) -> Response:
     db = get_db()
@@ -49,6 +51,7 @@ def decision_validate(name: str) -> Response:
 
 
 @bp.route("/decisions/<path:name>/deploy", methods=["POST"])
+@large_body
 @roles_required(*OWNER_ROLES)
 def decision_deploy(name: str) -> Response | tuple[Response, int]:
     """Deploy the library with this table changed: every process that calls it gets its next version."""

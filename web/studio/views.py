@@ -7,7 +7,6 @@ from pathlib import Path
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.accounts.models import User
 from engine.accounts.roles import Role
@@ -17,6 +16,7 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances import migration
 from engine.operations.registry import all_operations
 from forms.registry import current_registry
+from web.bodies import large_body
 from web.db import get_db
 from web.security import roles_required
 from web.studio import bp
@@ -68,25 +68,15 @@ def _refuse_upload(report: ValidationReport | None, message: str) -> tuple[str, 
     ), 422
 
 
-def _too_large_message() -> str:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return _("The upload is larger than %(mb)s MB and was refused. Nothing was changed.", mb=limit // 2**20)
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
-    """A body over Flask's limit may already fail in the CSRF check, before the view: answer with the list page."""
-    return _refuse_upload(None, _too_large_message())
-
-
 @bp.route("/upload", methods=["POST"])
+@large_body
 @roles_required(*OWNER_ROLES)
 def upload() -> Response | tuple[str, int]:
-    """Validate and deploy uploaded BPMN/DMN files over the current library; refuse with the findings."""
-    try:
-        uploads = request.files.getlist("files")
-    except RequestEntityTooLarge:
-        return _refuse_upload(None, _too_large_message())
+    """Validate and deploy uploaded BPMN/DMN files over the current library; refuse with the findings.
+
+    A body over the limit is answered with the plain 413 page (web/errors.py) before anything is read.
+    """
+    uploads = request.files.getlist("files")
     chosen = {}
     for item in uploads:
         name = Path(item.filename or "").name

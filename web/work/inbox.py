@@ -15,6 +15,7 @@ from engine.errors import Conflict, Forbidden
 from engine.tasks.queries import PAGE_SIZE, InboxView, TaskFilters, list_tasks, process_ids, task_counts
 from engine.tasks.service import claim_task, unclaim_task
 from web.db import get_db
+from web.pagination import page_arg
 from web.work import bp
 from web.work.helpers import actor, back, process_names, user_names
 
@@ -35,7 +36,7 @@ def inbox() -> str:
         search=request.args.get("q") or None,
     )
     sort = request.args.get("sort", "")
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     rows, total = list_tasks(db, user, view, filters, sort, page)
     now = utcnow()
     return render_template(
