@@ -253,3 +253,12 @@ def test_rights_table_covers_every_legal_status_of_the_intake_form() -> None:
     ]
     for rule in rules:
         assert len(rule.findall("dmn:outputEntry", NS)) == len(outputs)
+
+
+def test_every_operation_is_described_for_process_owners():
+    """The processes README lists every operation a process owner can name, with what it takes and gives."""
+    from engine.operations.registry import all_operations
+
+    readme = (PROCESSES / "README.md").read_text(encoding="utf-8")
+    missing = [op.name for op in all_operations() if f"| `{op.name}` |" not in readme]
+    assert not missing, f"describe these operations in processes/README.md: {missing}"
