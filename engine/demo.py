@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -121,7 +122,8 @@ def seed_budgets(session: Session) -> list[str]:
 def seed_sample_cases(session: Session) -> list[str]:
     """Open a few sample cases per demo office and start their lifecycle (when the library is deployed).
 
-    Offices that already have cases are left alone; returns the numbers of the cases opened.
+    Each office's first case also has a material-aid request and a housing-subsidy application waiting for
+    the supervisor. Offices that already have cases are left alone; returns the numbers of the cases opened.
     """
     from engine.cases.models import Case
     from engine.cases.service import CASE_PROCESS, BeneficiaryInput, open_case, start_case
@@ -148,4 +150,61 @@ def seed_sample_cases(session: Session) -> list[str]:
             case = open_case(session, worker, person)
             start_case(session, worker, case)
             opened.append(case.number)
+        _requests_waiting_for_approval(session, worker, first_case_of(session, office.id))
     return opened
+
+
+#: What the demo's social worker asks for on the first case of each office, so that its supervisor finds
+#: approvals waiting: a purchase above the limit and a rent subsidy, each written by its operation.
+DEMO_REQUESTS = (
+    (
+        "material_aid",
+        {
+            "aid_category": "small_appliances",
+            "aid_amount": "640.00",
+            "aid_description": "Pralka do mieszkania chronionego / washing machine for the sheltered flat",
+            "aid_recipient": "Household of the beneficiary",
+        },
+    ),
+    (
+        "housing_subsidy",
+        {
+            "subsidy_rent": "2400.00",
+            "subsidy_household_size": 3,
+            "subsidy_income_total": "1800.00",
+            "subsidy_months_requested": 6,
+            "subsidy_landlord": "Spółdzielnia Mieszkaniowa Czechów",
+            "subsidy_lease_until": "",  # a year from today, filled in when the request is made
+            "subsidy_justification": "Eviction notice after the reception centre stay ended; two children.",
+        },
+    ),
+)
+
+
+def first_case_of(session: Session, office_id: int) -> Any:
+    from engine.cases.models import Case
+
+    return session.scalar(select(Case).where(Case.office_id == office_id).order_by(Case.id).limit(1))
+
+
+def _requests_waiting_for_approval(session: Session, worker: User, case: Any) -> None:
+    """Make each demo request through its process, as the social worker would on the case file."""
+    from engine.cases.occurrences import start_occurrence
+    from engine.tasks.models import HumanTask, TaskState
+    from engine.tasks.service import claim_task, complete_task
+
+    if case is None:
+        return
+    for process_id, answers in DEMO_REQUESTS:
+        outcome = start_occurrence(session, worker, case, process_id)
+        first = session.scalar(
+            select(HumanTask).where(HumanTask.instance_id == outcome.instance.id, HumanTask.state == TaskState.OPEN)
+        )
+        if first is None:
+            continue
+        if first.assignee_id is None:
+            claim_task(session, worker, first.id)
+        given = dict(answers)
+        if "subsidy_lease_until" in given:
+            given["subsidy_lease_until"] = (utcnow().date() + timedelta(days=365)).isoformat()
+        complete_task(session, worker, first.id, given)

@@ -131,7 +131,22 @@ def test_demo_opens_sample_cases_once_the_library_is_deployed(app, db_session):
     waiting = db_session.scalars(
         select(HumanTask).where(HumanTask.assignee_id == worker.id, HumanTask.state == TaskState.OPEN)
     ).all()
-    assert len(waiting) == 3
+    assert len(waiting) == 3  # each case's registration (the requests went on to the supervisor)
+    from engine.aid.models import AidRequest, AidStatus
+    from engine.subsidies.models import HousingSubsidy
+
+    for code in ("LUB", "WAW"):
+        supervisor = db_session.scalar(select(User).where(User.username == demo_username(code, Role.SUPERVISOR)))
+        approvals = db_session.scalars(
+            select(HumanTask).where(
+                HumanTask.office_id == supervisor.office_id,
+                HumanTask.role == Role.SUPERVISOR,
+                HumanTask.state == TaskState.OPEN,
+            )
+        ).all()
+        assert {task.subject_kind for task in approvals} == {"aid_request", "subsidy"}
+    assert {r.status for r in db_session.scalars(select(AidRequest))} == {AidStatus.AWAITING_APPROVAL}
+    assert len(db_session.scalars(select(HousingSubsidy)).all()) == 2
     again = runner.invoke(args=["demo"])
     assert "Sample cases" not in again.output
     assert len(db_session.scalars(select(Case)).all()) == 5
