@@ -8,8 +8,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from engine.config import PROJECT_ROOT
-from engine.spiff.decisions import evaluate_table, load_decision
+from engine.definitions.models import DeploymentFile
+from engine.spiff.decisions import DecisionError, evaluate_table, load_decision
 
 DECISION_FILE = PROJECT_ROOT / "processes" / "decisions" / "legal_status_rights.dmn"
 DECISION_ID = "legal_status_rights"
@@ -71,23 +75,49 @@ def _table(path: Path) -> Any:
         return cached[1]
 
 
-def rights_for(legal_status: str, *, path: Path | None = None) -> Rights:
-    """Evaluate the rights decision for ``legal_status``; `DecisionError` when the table has no row for it."""
-    outputs = evaluate_table(_table(path or DECISION_FILE), {"legal_status": legal_status})
+_deployed: dict[int, Any] = {}
+
+
+def deployed_table(session: Session) -> Any:
+    """The decision table as the newest deployment holds it (what the intake of a new case runs)."""
+    rows = session.execute(
+        select(DeploymentFile.id, DeploymentFile.content)
+        .where(DeploymentFile.name.like("%.dmn"))
+        .order_by(DeploymentFile.deployment_id.desc(), DeploymentFile.id.desc())
+    )
+    marker = f'id="{DECISION_ID}"'.encode()
+    for file_id, content in rows:
+        if marker not in bytes(content):
+            continue
+        with _lock:
+            if file_id not in _deployed:
+                if len(_deployed) > 32:
+                    _deployed.clear()
+                _deployed[file_id] = load_decision(bytes(content), DECISION_ID)
+            return _deployed[file_id]
+    raise DecisionError(f"the decision table {DECISION_ID} is not deployed yet: deploy the process library")
+
+
+def rights_for(legal_status: str, *, session: Session | None = None, path: Path | None = None) -> Rights:
+    """Evaluate the rights decision for ``legal_status``; `DecisionError` when the table has no row for it.
+
+    With a session, the deployed table is used (the one the intake runs); ``path`` reads a file instead.
+    """
+    table = deployed_table(session) if session is not None and path is None else _table(path or DECISION_FILE)
+    outputs = evaluate_table(table, {"legal_status": legal_status})
     return Rights.from_outputs(legal_status, outputs)
 
 
-def rights_of(beneficiary: Any) -> Rights | None:
+def rights_of(session: Session, beneficiary: Any) -> Rights | None:
     """The rights of a beneficiary by the legal status recorded on their row; None when none is recorded."""
     status = getattr(beneficiary, "legal_status", None)
     if not status or status not in LEGAL_STATUSES:
         return None
-    return rights_for(status)
+    return rights_for(status, session=session)
 
 
-def ipi_apply_by(beneficiary: Any, found: Rights | None = None) -> date | None:
+def ipi_apply_by(beneficiary: Any, found: Rights | None) -> date | None:
     """The last day to apply for the statutory integration programme: the decision date + the table's days."""
-    found = found if found is not None else rights_of(beneficiary)
     decided_on = getattr(beneficiary, "legal_status_decision_date", None)
     if found is None or not found.statutory_ipi or not found.ipi_deadline_days or decided_on is None:
         return None

@@ -128,7 +128,7 @@ def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> 
         legal_status=person.legal_status,
         legal_status_decision_date=person.legal_status_decision_date,
         legal_status_valid_until=person.legal_status_valid_until,
-        ipi_apply_by=_ipi_apply_by(person),
+        ipi_apply_by=_ipi_apply_by(session, person),
         household=household(session, person.id),
         documents=documents(session, person.id),
         consents=consents(session, case.id),
@@ -141,9 +141,9 @@ def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> 
     )
 
 
-def _ipi_apply_by(person: Beneficiary) -> date | None:
+def _ipi_apply_by(session: Session, person: Beneficiary) -> date | None:
     try:
-        return ipi_apply_by(person, rights_of(person))
+        return ipi_apply_by(person, rights_of(session, person))
     except DecisionError:  # the table has no row for the status: the rights box says so
         return None
 

@@ -61,15 +61,40 @@ def test_cache_follows_the_file(tmp_path: Path) -> None:
     assert rights.rights_for("other", path=copy).referral == "Caritas"
 
 
-def test_rights_of_a_beneficiary_come_from_the_legal_status_on_their_row() -> None:
+def _deploy_intake(db_session, table: bytes) -> None:
+    """The intake (which calls the decision) deployed with ``table``, as a process owner deploys it."""
+    from engine.definitions.service import deploy
+    from engine.definitions.validation import SourceFile
+
+    intake = rights.PROJECT_ROOT / "processes" / "intake.bpmn"
+    files = [
+        SourceFile(name="intake.bpmn", content=intake.read_bytes()),
+        SourceFile(name="decisions/legal_status_rights.dmn", content=table),
+    ]
+    deploy(db_session, None, files)
+
+
+def test_rights_of_a_beneficiary_come_from_the_legal_status_on_their_row(db_session) -> None:
     from datetime import date
     from types import SimpleNamespace
 
+    with pytest.raises(DecisionError, match="not deployed"):
+        rights.rights_of(db_session, SimpleNamespace(legal_status="refugee"))
+    _deploy_intake(db_session, rights.DECISION_FILE.read_bytes())
     refugee = SimpleNamespace(legal_status="refugee", legal_status_decision_date=date(2025, 12, 20))
-    found = rights.rights_of(refugee)
+    found = rights.rights_of(db_session, refugee)
     assert found is not None and found.referral == "PCPR"
-    assert rights.ipi_apply_by(refugee) == date(2026, 2, 18)
-    assert rights.ipi_apply_by(SimpleNamespace(legal_status="refugee", legal_status_decision_date=None)) is None
-    assert rights.ipi_apply_by(SimpleNamespace(legal_status="eu_citizen", legal_status_decision_date=None)) is None
-    assert rights.rights_of(SimpleNamespace(legal_status=None)) is None
-    assert rights.rights_of(SimpleNamespace(legal_status="astronaut")) is None
+    assert rights.ipi_apply_by(refugee, found) == date(2026, 2, 18)
+    undated = SimpleNamespace(legal_status="refugee", legal_status_decision_date=None)
+    assert rights.ipi_apply_by(undated, found) is None
+    assert rights.rights_of(db_session, SimpleNamespace(legal_status=None)) is None
+    assert rights.rights_of(db_session, SimpleNamespace(legal_status="astronaut")) is None
+
+
+def test_the_lookup_follows_the_deployed_table_not_the_file_on_disk(db_session) -> None:
+    original = rights.DECISION_FILE.read_bytes()
+    _deploy_intake(db_session, original)
+    assert rights.rights_for("other", session=db_session).referral == "NGO"
+    _deploy_intake(db_session, original.replace(b'"NGO"', b'"MOPS"'))
+    assert rights.rights_for("other", session=db_session).referral == "MOPS"
+    assert rights.rights_for("other").referral == "NGO"  # the file on disk is unchanged

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from engine.cases.service import get_case
 from engine.errors import NotFound
 from engine.rights import LEGAL_STATUSES, rights_for
+from engine.spiff.decisions import DecisionError
 from web.cases import bp
 from web.cases.forms import RightsForm
 from web.db import get_db
@@ -29,6 +30,17 @@ def rights() -> str:
             case = None
         status = (case.beneficiary.legal_status or "") if case is not None else ""
     form.legal_status.data = status
-    # Evaluated from the same decision table (processes/decisions/legal_status_rights.dmn) the intake runs.
-    found = rights_for(status) if status in LEGAL_STATUSES else None
-    return render_template("cases/rights.html", form=form, found=found, unknown=bool(status) and found is None)
+    # Evaluated from the deployed decision table: the one the intake of a new case runs.
+    found, missing_table = None, False
+    if status in LEGAL_STATUSES:
+        try:
+            found = rights_for(status, session=get_db())
+        except DecisionError:
+            missing_table = True
+    return render_template(
+        "cases/rights.html",
+        form=form,
+        found=found,
+        missing_table=missing_table,
+        unknown=bool(status) and found is None and not missing_table,
+    )

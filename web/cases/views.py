@@ -180,7 +180,7 @@ def show(case_id: int) -> str:
     case = get_case(db, actor, case_id)
     casefile = build_casefile(db, actor, case)
     try:
-        rights = rights_of(case.beneficiary)  # the legal status on the beneficiary's row
+        rights = rights_of(db, case.beneficiary)  # the legal status on the beneficiary's row
     except DecisionError:
         rights = None
     diagrams = [
