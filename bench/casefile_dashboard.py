@@ -71,7 +71,7 @@ def make_templates(url: str, count: int) -> tuple[list[int], int, str]:
             frozen.current = START
             person = BeneficiaryInput(given_names_latin=f"Person{number}", family_name_latin="Template")
             case = open_case(session, staff.case_manager, person)
-            start_case(session, staff.case_manager, case, person)
+            start_case(session, staff.case_manager, case)
             walker = CaseWalker(session, staff, frozen)
             if number % 2:
                 walker.walk(case)  # to closure
@@ -82,19 +82,14 @@ def make_templates(url: str, count: int) -> tuple[list[int], int, str]:
 
 
 def prepare_office(session: Any, staff: Any) -> None:
-    """Office-wide settings the processes need (a subsidy budget), when the schema has them."""
-    try:
-        from engine.subsidies.service import set_budget  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    set_budget(
-        session,
-        None,
-        staff.supervisor.office.code,
-        START.date().replace(month=1, day=1),
-        START.date().replace(month=12, day=31),
-        "500000.00",
-    )
+    """A housing-subsidy budget for the office, set as an administrator does."""
+    from decimal import Decimal
+
+    from engine.subsidies.budgets import set_budget
+
+    year = START.date()
+    code = staff.supervisor.office.code
+    set_budget(session, None, code, year.replace(month=1, day=1), year.replace(year=year.year + 1), Decimal("5000000"))
 
 
 def _owned_tables(metadata: Any) -> list[Table]:
@@ -110,14 +105,12 @@ def _owned_tables(metadata: Any) -> list[Table]:
 
 
 def _unique_strings(table: Table) -> set[str]:
-    names = set()
+    """String columns unique on their own (a case number, a task's engine id): each copy needs its own value."""
+    names = {c.name for c in table.columns if c.unique and not c.foreign_keys and c.type.python_type is str}
     for constraint in table.constraints:
         columns = list(getattr(constraint, "columns", []))
-        if getattr(constraint, "__visit_name__", "") == "unique_constraint" or (
-            len(columns) == 1 and columns[0].unique
-        ):
+        if getattr(constraint, "__visit_name__", "") == "unique_constraint" and len(columns) == 1:
             names |= {c.name for c in columns if not c.foreign_keys and c.type.python_type is str}
-    names |= {c.name for c in table.columns if c.unique and not c.foreign_keys and c.type.python_type is str}
     return names
 
 

@@ -263,7 +263,7 @@ def submit_plan(call: Call) -> Mapping[str, Any]:
     previous: PlanVersion | None = None
     if plan is None:
         plan = Plan(case_id=case.id, created_by_id=actor.id, created_at=utcnow())
-        version = PlanVersion(version=1)
+        version = PlanVersion(version=1, status=PlanStatus.DRAFT)
         plan.versions.append(version)
         session.add(plan)
         annex = False
@@ -277,7 +277,7 @@ def submit_plan(call: Call) -> Mapping[str, Any]:
             version.obligations.clear()
             session.flush()
         elif latest.status == PlanStatus.SIGNED:
-            version, annex = PlanVersion(version=latest.version + 1), True
+            version, annex = PlanVersion(version=latest.version + 1, status=PlanStatus.DRAFT), True
             previous = latest
             plan.versions.append(version)
         else:
