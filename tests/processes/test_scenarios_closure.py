@@ -172,3 +172,40 @@ def test_only_a_supervisor_withdraws_running_processes_when_the_intake_closes_a_
     ServiceOperations(desk.session, supervisor, life.instance)("close_case", {"closure_reason": "not_eligible"}, {})
     desk.session.refresh(session.instance)
     assert session.instance.status == InstanceStatus.CANCELLED and desk.case.status == CaseStatus.CLOSED
+
+
+def test_closing_a_case_with_an_approved_subsidy_stops_its_payments_and_frees_the_budget(start, desk) -> None:
+    from decimal import Decimal
+
+    from engine.reports import subsidy_spend
+    from engine.subsidies.models import HousingSubsidy, PaymentStatus, SubsidyPayment
+    from tests.processes.test_scenarios_subsidy import apply, pay
+
+    subsidy = apply(start, desk)
+    subsidy.complete("Task_approve_subsidy", sample("housing/approval"), actor="ewa")
+    pay(subsidy)
+    (before,) = subsidy_spend(desk.session, desk.case.office_id)
+    assert (before.paid, before.reserved) == (Decimal("1200.00"), Decimal("2400.00"))
+    closure = desk.start("case_closure")
+    closure.complete("Task_request_closure", sample("closure/request", closure_reason="moved_away"), actor="anna")
+    card = record_card(desk.session, desk.user("ewa"), "closure_request", _requests(closure)[0].id)
+    assert card is not None and "2400.00" in repr(card.sections)  # the supervisor sees what closing stops
+    closure.complete("Task_approve_closure", sample("closure/approval"), actor="ewa")
+    desk.session.refresh(subsidy.instance)
+    assert subsidy.instance.status == InstanceStatus.CANCELLED
+    statuses = desk.session.scalars(select(SubsidyPayment.status).order_by(SubsidyPayment.month_number)).all()
+    assert statuses == [PaymentStatus.PAID, PaymentStatus.CANCELLED, PaymentStatus.CANCELLED]
+    assert desk.session.scalar(select(HousingSubsidy.status)) == "ended"
+    (after,) = subsidy_spend(desk.session, desk.case.office_id)
+    assert (after.paid, after.reserved, after.remaining) == (
+        Decimal("1200.00"),
+        Decimal("0.00"),
+        before.remaining + 2400,
+    )
+    desk.advance(days=62)  # two payment dates pass: no task for the closed case
+    assert (
+        desk.session.scalars(
+            select(HumanTask).where(HumanTask.case_id == desk.case.id, HumanTask.state == TaskState.OPEN)
+        ).all()
+        == []
+    )
