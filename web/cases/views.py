@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import Undefined
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from engine.accounts.models import User
@@ -36,6 +37,7 @@ from engine.cases.service import (
 )
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances.models import ProcessInstance
+from engine.pagination import PageWindow, count_rows
 from engine.people.operations import withdraw_consent as record_consent_withdrawal
 from engine.rights import rights_of
 from engine.spiff.decisions import DecisionError
@@ -46,6 +48,7 @@ from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
 from web.cases.timeline import case_timeline
 from web.db import get_db
+from web.pagination import page_arg
 from web.records import shown_card
 from web.security import roles_required
 
@@ -86,7 +89,7 @@ def _actor() -> User:
 def index() -> str:
     db = get_db()
     query = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    window = PageWindow.numbered(page_arg(), PAGE_SIZE)
     stmt = visible_cases(_actor()).join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
     if query:
         like = f"%{query.lower()}%"
@@ -98,12 +101,13 @@ def index() -> str:
                 func.lower(func.coalesce(Beneficiary.names_original, "")).like(like),
             )
         )
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_rows(db, stmt)
     cases = db.scalars(
-        stmt.order_by(Case.opened_at.desc(), Case.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        window.apply(stmt.order_by(Case.opened_at.desc(), Case.id.desc()).options(joinedload(Case.beneficiary)))
     ).all()
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template("cases/index.html", cases=cases, q=query, page=page, pages=pages, total=total)
+    return render_template(
+        "cases/index.html", cases=cases, q=query, page=window.number, pages=window.pages(total), total=total
+    )
 
 
 def _beneficiary_input(form: NewCaseForm) -> BeneficiaryInput:
