@@ -70,20 +70,27 @@ def caseload(session: Session, office_id: int | None = None, *, now: datetime | 
         .where(HumanTask.state == TaskState.OPEN, HumanTask.assignee_id.is_not(None))
         .group_by(HumanTask.assignee_id)
     )
-    task_counts = {row.user_id: (row.open_tasks, int(row.overdue or 0)) for row in session.execute(tasks)}
-    associated = (
-        select(Case.id.label("case_id"), Case.case_manager_id.label("user_id"))
+    managed = (
+        select(Case.case_manager_id, func.count())
         .where(Case.status == CaseStatus.OPEN, Case.case_manager_id.is_not(None))
-        .union(
-            select(CaseMember.case_id, CaseMember.user_id)
-            .join(Case, Case.id == CaseMember.case_id)
-            .where(Case.status == CaseStatus.OPEN)
-        )
-        .subquery()
+        .group_by(Case.case_manager_id)
     )
-    case_counts: dict[int, int] = dict(
-        session.execute(select(associated.c.user_id, func.count()).group_by(associated.c.user_id)).all()
+    # A case manager is never also a member of their own case, so the two counts add up without overlap.
+    member = (
+        select(CaseMember.user_id, func.count(func.distinct(CaseMember.case_id)))
+        .join(Case, Case.id == CaseMember.case_id)
+        .where(Case.status == CaseStatus.OPEN, CaseMember.user_id != func.coalesce(Case.case_manager_id, 0))
+        .group_by(CaseMember.user_id)
     )
+    if office_id is not None:
+        tasks = tasks.where(HumanTask.office_id == office_id)
+        managed = managed.where(Case.office_id == office_id)
+        member = member.where(Case.office_id == office_id)
+    task_counts = {row.user_id: (row.open_tasks, int(row.overdue or 0)) for row in session.execute(tasks)}
+    case_counts: dict[int, int] = {}
+    for query in (managed, member):
+        for user_id, count in session.execute(query):
+            case_counts[user_id] = case_counts.get(user_id, 0) + int(count)
     users = select(User, Office.code).join(Office, Office.id == User.office_id).where(User.active.is_(True))
     if office_id is not None:
         users = users.where(User.office_id == office_id)
@@ -96,12 +103,14 @@ def caseload(session: Session, office_id: int | None = None, *, now: datetime | 
     return rows
 
 
-def overdue_tasks(session: Session, office_id: int | None = None, *, now: datetime | None = None) -> list[HumanTask]:
-    """Open tasks past their due date, the most overdue first."""
+def overdue_tasks(
+    session: Session, office_id: int | None = None, *, now: datetime | None = None, limit: int = 50
+) -> list[HumanTask]:
+    """Open tasks past their due date, the most overdue first (the caseload table counts them all)."""
     stmt = select(HumanTask).where(HumanTask.state == TaskState.OPEN, HumanTask.due_at < (now or utcnow()))
     if office_id is not None:
         stmt = stmt.where(HumanTask.office_id == office_id)
-    return list(session.scalars(stmt.order_by(HumanTask.due_at).limit(200)))
+    return list(session.scalars(stmt.order_by(HumanTask.due_at).limit(limit)))
 
 
 @dataclass(frozen=True)

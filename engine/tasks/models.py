@@ -30,6 +30,8 @@ class HumanTask(Base):
         Index("ix_human_tasks_instance_state", "instance_id", "state"),
         Index("ix_human_tasks_case_state", "case_id", "state"),
         Index("ix_human_tasks_subject", "subject_kind", "subject_id"),
+        # The dashboard's caseload: open tasks of an office per assignee, overdue ones counted from due_at.
+        Index("ix_human_tasks_office_state_assignee", "office_id", "state", "assignee_id", "due_at"),
     )
 
     id: Mapped[intpk]

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-06 03:57:11.952615
+Create Date: 2026-12-06 04:16:07.530288
 """
 
 from collections.abc import Sequence
@@ -750,6 +750,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('operation', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('subject_kind', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('subject_id', sa.Integer(), nullable=True))
+        batch_op.create_index('ix_human_tasks_office_state_assignee', ['office_id', 'state', 'assignee_id', 'due_at'], unique=False)
         batch_op.create_index('ix_human_tasks_subject', ['subject_kind', 'subject_id'], unique=False)
         batch_op.drop_column('four_eyes_with')
 
@@ -761,6 +762,7 @@ def downgrade() -> None:
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('four_eyes_with', sa.VARCHAR(length=200), nullable=True))
         batch_op.drop_index('ix_human_tasks_subject')
+        batch_op.drop_index('ix_human_tasks_office_state_assignee')
         batch_op.drop_column('subject_id')
         batch_op.drop_column('subject_kind')
         batch_op.drop_column('operation')
