@@ -15,6 +15,7 @@ propagates. `find_sandbox_error` covers all of these: it follows ``sandbox_error
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,12 +26,13 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.sandbox import DEFAULT_LIMITS, Duration, Limits, Sandbox, SandboxError
+from engine.sandbox.pool import IsolatedSandbox
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """The SpiffWorkflow environment that evaluates and executes through a `Sandbox`."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox | IsolatedSandbox) -> None:
         super().__init__(environment_globals={})
         self.sandbox = sandbox
 
@@ -65,6 +67,16 @@ def _timer_text(value: Any) -> Any:
     return value
 
 
+def _name_error(err: SandboxError) -> NameError | None:
+    """The NameError behind ``err``, rebuilt from its message when it ran in another process."""
+    if isinstance(err.__cause__, NameError):
+        return err.__cause__
+    found = re.search(r"name '(\w+)' is not defined", err.message)
+    if getattr(err, "error_type", None) != "NameError" or found is None:
+        return None
+    return NameError(f"name '{found.group(1)}' is not defined", name=found.group(1))
+
+
 def find_sandbox_error(exc: BaseException | None) -> SandboxError | None:
     """Return the `SandboxError` behind ``exc`` (itself, its ``sandbox_error`` or a cause), or None."""
     seen: set[int] = set()
@@ -93,7 +105,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
         *,
         now: Callable[[], datetime] | None = None,
     ) -> None:
-        self.sandbox = Sandbox(limits=limits or DEFAULT_LIMITS, helpers=helpers, clock=now)
+        # Every snippet runs in a pooled process the OS bounds (engine/sandbox/pool.py).
+        self.sandbox = IsolatedSandbox(limits=limits or DEFAULT_LIMITS, helpers=helpers, clock=now)
         super().__init__(environment=SandboxEnvironment(self.sandbox))
 
     def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
@@ -120,8 +133,9 @@ class SandboxedScriptEngine(PythonScriptEngine):
             f"{action}: {err.message}", task=task, exception=err, line_number=line, error_line=error_line
         )
         wrapped.sandbox_error = err
-        if isinstance(err.__cause__, NameError):
-            hint = WorkflowTaskException.did_you_mean_from_name_error(err.__cause__, list(task.data))
+        name_error = _name_error(err)
+        if name_error is not None:
+            hint = WorkflowTaskException.did_you_mean_from_name_error(name_error, list(task.data))
             if hint:
                 wrapped.add_note(hint.strip())
         return wrapped
