@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from engine.sandbox import DEFAULT_LIMITS, Duration, Limits, Sandbox, SandboxError
 from engine.sandbox.pool import IsolatedSandbox
+from engine.spiff.timer_check import timer_value_problem
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -114,8 +115,13 @@ class SandboxedScriptEngine(PythonScriptEngine):
             result = self.environment.evaluate(expression, task.data, external_context)
         except SandboxError as err:
             raise self._task_error(task, expression, err, "Error evaluating expression") from err
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
-            return _timer_text(result)
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition):
+            value = _timer_text(result)
+            problem = timer_value_problem(definition, value)  # engine/spiff/timer_check.py
+            if problem:
+                raise WorkflowTaskException(problem, task=task)
+            return value
         return result
 
     def execute(self, task: Any, script: str, external_context: Mapping[str, Any] | None = None) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
@@ -171,7 +171,7 @@ def complete_task(
         runner.complete_human_task(task.spiff_task_id, data)
     except StepFailed as failure:
         task.draft = data
-        incident = instances.raise_incident(session, instance, failure, kind="completion")
+        incident = instances.raise_incident(session, instance, failure, kind="completion", human_task_id=task.id)
         return CompletionResult(task=task, incident=incident)
     except LookupError:
         raise Conflict("the process has moved on; this task can no longer be completed") from None
@@ -184,7 +184,7 @@ def complete_task(
     task.submitted = data
     task.draft = None
     _associate(session, task, actor)
-    _resolve_completion_incidents(session, actor, instance.id, task.element_id)
+    _resolve_completion_incidents(session, actor, instance.id, task)
     record(
         session,
         "task.completed",
@@ -228,13 +228,14 @@ def _check_four_eyes(session: Session, actor: User, task: HumanTask) -> None:
         raise Forbidden("four-eyes rule: you cannot approve what you prepared yourself; another supervisor must")
 
 
-def _resolve_completion_incidents(session: Session, actor: User, instance_id: int, element_id: str) -> None:
+def _resolve_completion_incidents(session: Session, actor: User, instance_id: int, task: HumanTask) -> None:
+    """Completing the task resolves what its failed completions raised, on whichever element."""
     for incident in session.scalars(
         select(Incident).where(
             Incident.instance_id == instance_id,
             Incident.resolved_at.is_(None),
             Incident.kind == "completion",
-            Incident.element_id == element_id,
+            or_(Incident.human_task_id == task.id, Incident.element_id == task.element_id),
         )
     ):
         incident.resolved_at = utcnow()
