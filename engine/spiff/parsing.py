@@ -204,6 +204,46 @@ def timer_value_problem(kind: str, value: str) -> str | None:
     return None
 
 
+_LXML_ELEMENT = re.compile(r"<Element [^>]*? at 0x[0-9a-fA-F]+>")
+_WRAPPED_PYTHON_ERROR = re.compile(r"^([A-Z]\w*(?:Error|Exception))\((.*)\)$", re.DOTALL)
+_UNRESOLVED_ASSOCIATION = re.compile(r"Cannot resolve data(Input|Output)Association")
+
+
+def readable_parse_error(exc: BaseException, message: str) -> str:
+    """Say what SpiffWorkflow's parse failure means, without Python's own words (class names, reprs, addresses).
+
+    SpiffWorkflow 3.2 raises its `ValidationException` for most problems, but some of its messages carry an
+    lxml element's repr, and a few of its failures are plain Python errors (a `TypeError` from its own
+    error reporting when an event names an undefined message, a `NotImplementedError` with the raw XML of
+    an unsupported event, a `KeyError` naming a missing attribute).
+    """
+    if isinstance(exc, ValidationException):
+        wrapped = _WRAPPED_PYTHON_ERROR.match(message.strip())
+        if wrapped:  # SpiffWorkflow wrapped a Python error's repr: read it as that error
+            name, detail = wrapped.groups()
+            if name == "KeyError":
+                return f"An attribute the engine needs is missing: {detail.strip()}"
+            return "The engine could not read this element (it is missing something the engine expects)"
+        found = _UNRESOLVED_ASSOCIATION.search(message)
+        if found:
+            return (
+                f"A data {found.group(1).lower()} association refers to a data object or data store that this "
+                "process does not define"
+            )
+        if message.startswith("Multiple outgoing flows are not supported"):
+            return "Multiple outgoing flows are not supported on this kind of element"
+        return " ".join(_LXML_ELEMENT.sub("(an element)", message).split())
+    if isinstance(exc, TypeError) and "raise_validation_exception" in message:
+        return "Expected a definition: the event refers to a message, signal, error or escalation that is not defined"
+    if isinstance(exc, NotImplementedError):
+        kind = message.split(":")[0].strip().removeprefix("Unsupported ").lower() if ":" in message else ""
+        kind = kind if kind and len(kind) < 60 and "%" not in kind else "kind of element"
+        return f"This {kind} is not supported by the engine"
+    if isinstance(exc, KeyError):
+        return f"An attribute the engine needs is missing: {message.strip(chr(39))!r}"
+    return "The engine could not read this element (it is missing something the engine expects)"
+
+
 @functools.cache
 def _dmn_validator(namespace: str) -> Any:
     return BpmnValidator(DMN_SCHEMAS[namespace])
@@ -235,7 +275,8 @@ class _BundleBuilder:
             for document in added
             if document.kind is DocumentKind.BPMN
             for process in document.root.iterchildren(_PROCESS_TAG)
-            if process.get("isExecutable") == "true" and process.get("id")
+            # As SpiffWorkflow's ProcessParser reads it: a missing isExecutable means executable.
+            if process.get("isExecutable", "true") == "true" and process.get("id")
         ]
         for process_id in process_ids:
             self._parse_process(process_id)
@@ -369,8 +410,8 @@ class _BundleBuilder:
             kind, target = ProblemKind.DECISION_MISSING, match.group(1)
         elif (match := _MISSING_DATA_STORE.search(message)) and element_id is None:
             element_id = self._data_store_id(file_name, match.group(1))
-        elif not isinstance(exc, ValidationException):
-            message = f"{type(exc).__name__}: {message}"
+        else:
+            message = readable_parse_error(exc, message)
         self._problem(
             kind,
             _shorten(message),
