@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for label, factory in (("in-process", Sandbox), ("process pool", IsolatedSandbox)):
         sandbox = factory()
-        script = _median_us(lambda: sandbox.execute("sessions = sessions + 1", dict(DATA)), args.repeat)
-        condition = _median_us(lambda: sandbox.evaluate("more", DATA), args.repeat)
+        script = _median_us(lambda s=sandbox: s.execute("sessions = sessions + 1", dict(DATA)), args.repeat)
+        condition = _median_us(lambda s=sandbox: s.evaluate("more", DATA), args.repeat)
         engine_pass = _median_us(_engine_pass(factory), max(20, args.repeat // 4))
         rows.append((label, script, condition, engine_pass))
     print(f"{'sandbox':<14} {'script µs':>10} {'condition µs':>13} {'engine pass µs':>15}")

@@ -40,9 +40,10 @@ _CODE_TAGS = {
 }
 _TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
 #: Flow nodes where a run stops and waits for something outside the engine.
-_WAITS = frozenset(
-    {"userTask", "manualTask", "receiveTask", "intermediateCatchEvent", "eventBasedGateway", "callActivity"}
-) | CONTAINERS
+_WAITS = (
+    frozenset({"userTask", "manualTask", "receiveTask", "intermediateCatchEvent", "eventBasedGateway", "callActivity"})
+    | CONTAINERS
+)
 _MESSAGE_THROWERS = ("sendTask", "intermediateThrowEvent", "endEvent")
 
 

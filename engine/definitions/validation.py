@@ -83,8 +83,7 @@ _PARSE_HINTS = (
     ),
     (
         "An attribute the engine needs is missing",
-        "Its name is quoted above: check the "
-        "element's properties in the modeler.",
+        "Its name is quoted above: check the element's properties in the modeler.",
     ),
     (
         "Expected a",

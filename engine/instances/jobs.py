@@ -24,7 +24,7 @@ def fire_due_timers(limit: int = 500) -> int:
     return len(timer_ids)
 
 
-class _FireTimerTask(Task):  # type: ignore[misc]
+class _FireTimerTask(Task):
     """After its last retry a timer that cannot fire becomes an incident instead of being queued forever."""
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:

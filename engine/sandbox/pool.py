@@ -17,6 +17,7 @@ Settings: ``IPD_SANDBOX_PROCESSES`` (default 2) caps the processes per pool; cal
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -154,10 +155,8 @@ class _Process:
     def kill(self) -> None:
         if self.popen.poll() is None:
             self.popen.kill()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL does not wait for anyone
             self.popen.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait for anyone
-            pass
         for stream in (self.popen.stdin, self.popen.stdout):
             if stream is not None:
                 stream.close()

@@ -19,8 +19,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 
 _EXPECTED = {
     TimeDateEventDefinition: "a date and time (for example '2026-05-01T09:00:00+00:00' or a date helper)",
-    DurationTimerEventDefinition: "an ISO 8601 duration in quotes (for example \"P3D\" or \"PT2H\")",
-    CycleTimerEventDefinition: "an ISO 8601 repetition in quotes (for example \"R3/PT1H\")",
+    DurationTimerEventDefinition: 'an ISO 8601 duration in quotes (for example "P3D" or "PT2H")',
+    CycleTimerEventDefinition: 'an ISO 8601 repetition in quotes (for example "R3/PT1H")',
 }
 
 

@@ -119,3 +119,27 @@ def test_body_over_the_limit_with_csrf_on_gets_the_list_page(settings, connectio
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "flash-error" in page and 'action="/studio/upload"' in page
+
+
+def test_a_refused_upload_shows_its_own_findings_not_the_librarys_warnings(
+    client, login, db_session, owner, monkeypatch
+) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    from engine.definitions.rules import Finding, Severity
+    from engine.definitions.validation import ValidationReport
+    from web.studio import scope
+
+    report = ValidationReport(
+        findings=[
+            Finding(Severity.ERROR, "script.invalid", "mine", "housing_subsidy.bpmn", 3, "a"),
+            Finding(Severity.WARNING, "bpmn.xsd", "someone else's warning", "other.bpmn", 4, "b"),
+            Finding(Severity.ERROR, "dmn.parse", "an error that blocks elsewhere", "other.dmn", 5, "c"),
+        ]
+    )
+    limited = scope.for_files(report, ["housing_subsidy.bpmn"])
+    assert [finding.message for finding in limited.findings] == ["mine", "an error that blocks elsewhere"]
+
+    login(owner)
+    response = upload(client, "housing_subsidy.bpmn", IMPORTS_OS)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-code="script.invalid"' in page
+    assert not re.search(r"· (?!housing_subsidy\.bpmn)[\w/.-]+\.(bpmn|dmn)", page.split("studio-findings", 1)[1])

@@ -16,7 +16,9 @@ CTX = ValidationContext(
 )
 VALID = (FIXTURES / "valid_home_visit.bpmn").read_text(encoding="utf-8")
 SCRIPT = '<bpmn:script>needs_review = bool(visit_planned)\nrisk_level = "high" if needs_review else "low"</bpmn:script>'
-CONDITION = '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">needs_review == True</bpmn:conditionExpression>'
+CONDITION = (
+    '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">needs_review == True</bpmn:conditionExpression>'
+)
 TIMER = '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P14D"</bpmn:timeDuration>'
 POST = "<spiffworkflow:postScript>visit_planned = True</spiffworkflow:postScript>"
 EVIL = "secret = open('/etc/passwd').read()"
@@ -42,12 +44,24 @@ def test_the_unchanged_fixture_is_clean():
 
 MISMATCHED = {
     "two_scripts": (SCRIPT, SCRIPT + f"<bpmn:script>{EVIL}</bpmn:script>", "script.duplicate", "Task_record_plan"),
-    "nested_script": (SCRIPT, f"<bpmn:script><bpmn:script>{EVIL}</bpmn:script></bpmn:script>", "code.nested",
-                      "Task_record_plan"),
-    "two_post_scripts": (POST, POST + f"<spiffworkflow:postScript>{EVIL}</spiffworkflow:postScript>",
-                         "script.duplicate", "Task_plan_visit"),
-    "two_conditions": (CONDITION, CONDITION + f"<bpmn:conditionExpression>{EVIL}</bpmn:conditionExpression>",
-                       "expression.duplicate", "Flow_review"),
+    "nested_script": (
+        SCRIPT,
+        f"<bpmn:script><bpmn:script>{EVIL}</bpmn:script></bpmn:script>",
+        "code.nested",
+        "Task_record_plan",
+    ),
+    "two_post_scripts": (
+        POST,
+        POST + f"<spiffworkflow:postScript>{EVIL}</spiffworkflow:postScript>",
+        "script.duplicate",
+        "Task_plan_visit",
+    ),
+    "two_conditions": (
+        CONDITION,
+        CONDITION + f"<bpmn:conditionExpression>{EVIL}</bpmn:conditionExpression>",
+        "expression.duplicate",
+        "Flow_review",
+    ),
     "nested_condition": (
         CONDITION,
         "<bpmn:conditionExpression><bpmn:conditionExpression>open('x')</bpmn:conditionExpression>"
@@ -55,10 +69,18 @@ MISMATCHED = {
         "code.nested",
         "Flow_review",
     ),
-    "two_timer_values": (TIMER, TIMER + "<bpmn:timeDate>open('x')</bpmn:timeDate>", "timer.duplicate",
-                         "TimerDefinition_overdue"),
-    "nested_time_date": (TIMER, "<bpmn:timeDate><bpmn:timeDate>open('x')</bpmn:timeDate></bpmn:timeDate>",
-                         "code.nested", "TimerDefinition_overdue"),
+    "two_timer_values": (
+        TIMER,
+        TIMER + "<bpmn:timeDate>open('x')</bpmn:timeDate>",
+        "timer.duplicate",
+        "TimerDefinition_overdue",
+    ),
+    "nested_time_date": (
+        TIMER,
+        "<bpmn:timeDate><bpmn:timeDate>open('x')</bpmn:timeDate></bpmn:timeDate>",
+        "code.nested",
+        "TimerDefinition_overdue",
+    ),
 }
 
 
@@ -89,8 +111,12 @@ def test_a_pre_script_on_a_script_task_is_refused_because_it_never_runs():
 
 def test_a_plain_task_is_refused_with_a_fix():
     text = changed(
-        '<bpmn:userTask id="Task_review_plan" name="Review visit plan">', '<bpmn:task id="Task_review_plan" name="Review">'
-    ).replace("</bpmn:userTask>\n    <bpmn:sequenceFlow id=\"Flow_to_reviewed\"", "</bpmn:task>\n    <bpmn:sequenceFlow id=\"Flow_to_reviewed\"")
+        '<bpmn:userTask id="Task_review_plan" name="Review visit plan">',
+        '<bpmn:task id="Task_review_plan" name="Review">',
+    ).replace(
+        '</bpmn:userTask>\n    <bpmn:sequenceFlow id="Flow_to_reviewed"',
+        '</bpmn:task>\n    <bpmn:sequenceFlow id="Flow_to_reviewed"',
+    )
 
     report = validate(text)
 
@@ -101,7 +127,7 @@ def test_a_plain_task_is_refused_with_a_fix():
 
 def test_a_message_start_event_is_refused():
     text = changed(
-        '<bpmn:outgoing>Flow_to_plan</bpmn:outgoing>\n    </bpmn:startEvent>',
+        "<bpmn:outgoing>Flow_to_plan</bpmn:outgoing>\n    </bpmn:startEvent>",
         '<bpmn:outgoing>Flow_to_plan</bpmn:outgoing><bpmn:messageEventDefinition id="M1" messageRef="Msg"/>'
         "\n    </bpmn:startEvent>",
     ).replace("  </bpmn:process>", '  </bpmn:process>\n  <bpmn:message id="Msg" name="case_opened"/>')
@@ -123,11 +149,14 @@ def _with_receive_task() -> str:
         '<bpmn:sequenceFlow id="Flow_to_reviewed" sourceRef="Task_review_plan" targetRef="End_reviewed" />',
         '<bpmn:sequenceFlow id="Flow_to_reviewed" sourceRef="Task_review_plan" targetRef="Task_wait_answer" />'
         + RECEIVE,
-    ).replace("<bpmn:incoming>Flow_to_reviewed</bpmn:incoming>\n    </bpmn:endEvent>",
-              "<bpmn:incoming>Flow_answered</bpmn:incoming>\n    </bpmn:endEvent>")
-    text = text.replace("<bpmn:flowNodeRef>End_reviewed</bpmn:flowNodeRef>",
-                        "<bpmn:flowNodeRef>End_reviewed</bpmn:flowNodeRef><bpmn:flowNodeRef>Task_wait_answer"
-                        "</bpmn:flowNodeRef>")
+    ).replace(
+        "<bpmn:incoming>Flow_to_reviewed</bpmn:incoming>\n    </bpmn:endEvent>",
+        "<bpmn:incoming>Flow_answered</bpmn:incoming>\n    </bpmn:endEvent>",
+    )
+    text = text.replace(
+        "<bpmn:flowNodeRef>End_reviewed</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>End_reviewed</bpmn:flowNodeRef><bpmn:flowNodeRef>Task_wait_answer</bpmn:flowNodeRef>",
+    )
     return text.replace("  </bpmn:process>", '  </bpmn:process>\n  <bpmn:message id="Msg_answer" name="answer"/>')
 
 
@@ -189,22 +218,30 @@ LOOP = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_a_loop_without_a_wait_state_gets_a_warning_and_one_with_a_user_task_does_not():
-    automatic = LOOP.replace("__LANE__", "").replace("__BACK__", "f4").replace(
-        "__FLOWS__",
-        '<bpmn:sequenceFlow id="f4" sourceRef="again" targetRef="count">'
-        "<bpmn:conditionExpression>n &lt; 10</bpmn:conditionExpression></bpmn:sequenceFlow>",
+    automatic = (
+        LOOP.replace("__LANE__", "")
+        .replace("__BACK__", "f4")
+        .replace(
+            "__FLOWS__",
+            '<bpmn:sequenceFlow id="f4" sourceRef="again" targetRef="count">'
+            "<bpmn:conditionExpression>n &lt; 10</bpmn:conditionExpression></bpmn:sequenceFlow>",
+        )
     )
     report = validate(automatic)
     (warning,) = [f for f in report.warnings if f.code == "loop.no_wait"]
     assert warning.severity is Severity.WARNING and warning.element_id == "count"
     assert "count" in warning.message and "again" in warning.message
 
-    waiting = LOOP.replace("__LANE__", "<bpmn:flowNodeRef>ask</bpmn:flowNodeRef>").replace("__BACK__", "f5").replace(
-        "__FLOWS__",
-        '<bpmn:sequenceFlow id="f5" sourceRef="again" targetRef="ask">'
-        "<bpmn:conditionExpression>n &lt; 10</bpmn:conditionExpression></bpmn:sequenceFlow>"
-        '<bpmn:manualTask id="ask" name="Ask"><bpmn:incoming>f5</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>'
-        '</bpmn:manualTask><bpmn:sequenceFlow id="f4" sourceRef="ask" targetRef="count"/>',
+    waiting = (
+        LOOP.replace("__LANE__", "<bpmn:flowNodeRef>ask</bpmn:flowNodeRef>")
+        .replace("__BACK__", "f5")
+        .replace(
+            "__FLOWS__",
+            '<bpmn:sequenceFlow id="f5" sourceRef="again" targetRef="ask">'
+            "<bpmn:conditionExpression>n &lt; 10</bpmn:conditionExpression></bpmn:sequenceFlow>"
+            '<bpmn:manualTask id="ask" name="Ask"><bpmn:incoming>f5</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>'
+            '</bpmn:manualTask><bpmn:sequenceFlow id="f4" sourceRef="ask" targetRef="count"/>',
+        )
     )
     assert not [f for f in validate(waiting).findings if f.code == "loop.no_wait"]
 
