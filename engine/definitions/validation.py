@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine.definitions.decision_cells import check_decision_cells
 from engine.definitions.rules import (
     CodeChecker,
     CodeIssue,
@@ -168,6 +169,7 @@ class _Validation:
         self.report.process_ids = list(bundle.process_ids)
         for document in runnable:  # what the engine will run, beyond the parse (structure.py)
             self.guarded(document.name, self.check_structure, document, runnable)
+        self.guarded("", self.check_decision_cells, bundle, runnable)
         for process_id in bundle.parsed_process_ids:
             holder, process = _find_process(runnable, process_id)
             if holder is not None and process is not None:
@@ -306,6 +308,9 @@ class _Validation:
             where = f"The {what} cannot be read" if what else "The engine cannot read this file"
             message = f"{where}: {problem.message.strip().rstrip('.')}. {hint}"
         self.add(Severity.ERROR, code, message, problem.file, line, problem.element_id)
+
+    def check_decision_cells(self, bundle: ParsedBundle, runnable: list[XmlDocument]) -> None:
+        self.report.findings.extend(check_decision_cells(bundle, runnable, self.ctx.check_expression))
 
     def check_structure(self, document: XmlDocument, runnable: list[XmlDocument]) -> None:
         self.report.findings.extend(check_structure(document, runnable))

@@ -450,3 +450,61 @@ class _BundleBuilder:
         if len(holders) == 1:
             return holders[0]
         return named
+
+
+@dataclass(frozen=True)
+class DecisionCell:
+    """One DMN cell as SpiffWorkflow's DMNEngine will evaluate it (the full expression it builds)."""
+
+    file: str
+    decision_id: str
+    element_id: str | None  # the input or output entry (its line is in the file)
+    row: int
+    column: str
+    expression: str
+
+
+def decision_cells(bundle: ParsedBundle) -> list[DecisionCell]:
+    """Every expression the decisions of ``bundle`` would evaluate, built the way `DMNEngine` builds them."""
+    cells: list[DecisionCell] = []
+    for decision_id in bundle.decision_ids:
+        dmn_parser = bundle.parser.dmn_parsers.get(decision_id)
+        decision = getattr(dmn_parser, "decision", None)
+        if decision is None:
+            continue
+        for table in decision.decisionTables:
+            for rule in table.rules:
+                for entry in rule.inputEntries:
+                    column = entry.input.label or entry.input.name or entry.input.id or "input"
+                    input_expr = entry.input.expression or repr(column)
+                    for lhs in entry.lhs:
+                        if lhs is None or not str(lhs).strip():
+                            continue
+                        for expression in _input_cell_expressions(input_expr, str(lhs)):
+                            cells.append(
+                                DecisionCell(
+                                    dmn_parser.filename, decision_id, entry.id, rule.row_number, column, expression
+                                )
+                            )
+                for out in rule.outputEntries:
+                    if out.text and out.text.strip():
+                        column = out.output.label or out.output.name or out.output.id or "output"
+                        cells.append(
+                            DecisionCell(dmn_parser.filename, decision_id, out.id, rule.row_number, column, out.text)
+                        )
+    return cells
+
+
+_QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+
+
+def _input_cell_expressions(input_expr: str, match_expr: str) -> list[str]:
+    """Mirror `DMNEngine.evaluate`: '?' stands for the input; otherwise '==' is added when the cell is a value."""
+    replaced = _QUESTION_MARK.sub("dmninputexpr", match_expr)
+    if "dmninputexpr" in replaced:
+        return [input_expr, replaced]
+    try:
+        compile(match_expr, "<cell>", "eval", dont_inherit=True)
+        return [f"({input_expr}) == ({match_expr})"]
+    except (SyntaxError, ValueError):
+        return [input_expr + match_expr]

@@ -266,3 +266,36 @@ def test_miwg_reference_files_give_no_python_exception_text(forced):
             assert not PYTHON_TEXT.search(finding.message), (path.name, finding.message)
             assert finding.line is not None, (path.name, finding)
             assert finding.code != "validation.internal", (path.name, finding.message)
+
+
+ALLOWANCE = (FIXTURES / "allowance.dmn").read_text(encoding="utf-8")
+BUSINESS_RULE = (FIXTURES / "business_rule.bpmn").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "entry"),
+    [
+        ("<text>1376 + 500 * (household_size - 1)</text>", "<text>().__class__.__base__</text>", "OutputEntry_family"),
+        ("<text>&gt; 1</text>", "<text>&gt; (</text>", "InputEntry_family"),
+        ("<text>1</text></inputEntry>", "<text>__import__('os')</text></inputEntry>", "InputEntry_single"),
+    ],
+    ids=["output-dunder", "input-syntax", "input-import"],
+)
+def test_dmn_cells_are_compiled_in_the_sandbox_at_deploy(old, new, entry):
+    from engine.definitions.service import validation_context
+
+    assert old in ALLOWANCE
+    files = [
+        SourceFile("business_rule.bpmn", BUSINESS_RULE.encode()),
+        SourceFile("allowance.dmn", ALLOWANCE.replace(old, new, 1).encode()),
+    ]
+    ctx = validation_context()
+    ctx.form_exists = lambda key: True
+
+    report = validate_files(files, ctx)
+
+    (finding,) = [f for f in report.errors if f.code == "dmn.cell_invalid"]
+    assert finding.file == "allowance.dmn" and finding.element_id == entry and finding.line
+    assert '"allowance"' in finding.message
+    clean = validate_files([files[0], SourceFile("allowance.dmn", ALLOWANCE.encode())], ctx)
+    assert not [f for f in clean.findings if f.code == "dmn.cell_invalid"]
