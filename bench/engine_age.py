@@ -171,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             ("ours (pruned state + projection)", run_ours, args.iterations),
             ("naive (whole state, one blob)", run_naive, args.naive_iterations or min(args.iterations, 400)),
         ]
-        print(
-            f"database: {make_url(url).get_backend_name()}, completions: {args.iterations}, sandbox: {args.sandbox}"
-        )
+        print(f"database: {make_url(url).get_backend_name()}, completions: {args.iterations}, sandbox: {args.sandbox}")
         print(f"{'design':<34} {'median 1-10':>12} {'median last 10':>14} {'growth':>10}")
         results = {name: report(name, fn(url, n)) for name, fn, n in runs}
     ours_last = results["ours (pruned state + projection)"][1]
