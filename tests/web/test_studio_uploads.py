@@ -143,3 +143,19 @@ def test_a_refused_upload_shows_its_own_findings_not_the_librarys_warnings(
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and 'data-code="script.invalid"' in page
     assert not re.search(r"· (?!housing_subsidy\.bpmn)[\w/.-]+\.(bpmn|dmn)", page.split("studio-findings", 1)[1])
+
+
+def test_findings_are_explained_in_polish_with_the_engine_text_as_detail(client, login, db_session, owner) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    from web.studio.finding_texts import SUMMARIES
+
+    login(owner)
+    page = upload(client, "housing_subsidy.bpmn", IMPORTS_OS).get_data(as_text=True)
+
+    assert "Skrypt jest niedozwolony albo nie jest poprawnym kodem Python" in page
+    assert "Szczegóły techniczne" in page and "import" in page  # the engine's own text, as the detail
+    from engine.definitions import rules, structure, validation, xml_safety  # every code has a text
+
+    sources = "".join(Path(module.__file__).read_text() for module in (rules, structure, validation, xml_safety))
+    codes = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', sources))
+    missing = {code for code in codes if code.split(".")[0] not in {"users", "deployments"}} - set(SUMMARIES)
+    assert not missing, missing

@@ -14,6 +14,7 @@ from web.db import get_db
 from web.security import roles_required
 from web.studio import bp
 from web.studio.library import bundle_with, delete_draft, get_version, load_draft, save_draft
+from web.studio.finding_texts import finding_dict
 from web.studio.scope import for_files
 from web.studio.views import OWNER_ROLES, _checked_id, actor, instance_path
 
@@ -29,7 +30,9 @@ def _posted_xml() -> bytes:
 
 
 def _report(report: Any, file_name: str) -> dict[str, Any]:
-    return for_files(report, [file_name]).to_dict() | {"file": file_name}
+    data = for_files(report, [file_name]).to_dict()
+    data["findings"] = [finding_dict(finding) for finding in data["findings"]]
+    return data | {"file": file_name}
 
 
 @bp.route("/<process_id>/draft", methods=["GET", "PUT", "DELETE"])
