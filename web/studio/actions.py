@@ -13,8 +13,8 @@ from forms.render import build_fields, localized
 from web.db import get_db
 from web.security import roles_required
 from web.studio import bp
-from web.studio.library import bundle_with, delete_draft, get_version, load_draft, save_draft
 from web.studio.finding_texts import finding_dict
+from web.studio.library import bundle_with, delete_draft, get_version, load_draft, save_draft
 from web.studio.scope import for_files
 from web.studio.views import OWNER_ROLES, _checked_id, actor, instance_path
 
