@@ -12,6 +12,7 @@ The process imports nothing but the sandbox and holds no database connection or 
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import resource
@@ -19,7 +20,7 @@ import signal
 import struct
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
 from engine import clock as engine_clock
@@ -132,9 +133,26 @@ def handle(request: dict[str, Any]) -> tuple[Any, ...]:
         return _error(SandboxLimitExceeded("too much recursion", limit="recursion"))
 
 
+class _AnswerPickler(pickle.Pickler):
+    """Send zoned datetimes with a fixed offset: the parent refuses to unpickle time-zone classes."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is datetime and obj.tzinfo is not None and not isinstance(obj.tzinfo, timezone):
+            offset = obj.utcoffset()
+            if offset is not None:
+                return obj.replace(tzinfo=timezone(offset)).__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+        return NotImplemented
+
+
+def _dumps(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _AnswerPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
 def _encode(answer: tuple[Any, ...]) -> bytes:
     try:
-        return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        return _dumps(answer)
     except Exception as exc:  # noqa: BLE001 - a value the parent could never read is the snippet's failure
         return pickle.dumps(
             _error(

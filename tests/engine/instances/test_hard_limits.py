@@ -122,3 +122,12 @@ def test_the_sandbox_process_sees_no_secrets_and_values_come_back_typed(monkeypa
             pool._release(process, healthy=True)
     finally:
         pool.close()
+
+
+def test_zoned_datetimes_come_back_as_the_same_instant():
+    from datetime import UTC, datetime
+
+    fixed = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+    context: dict = {}
+    IsolatedSandbox(clock=lambda: fixed).execute("local = now('Europe/Warsaw')", context)
+    assert context["local"] == fixed and context["local"].utcoffset().total_seconds() == 7200
