@@ -54,7 +54,7 @@ _PARSE_HINTS = (
         "operation to call; add one, or model the step as a script task or a user task.",
     ),
     (
-        "Data Store with name",
+        "Data Store",
         "Data stores are not supported: remove the data store and its associations, or use a data object.",
     ),
     ("Exactly one start event is required", "Give the sub-process exactly one start event."),

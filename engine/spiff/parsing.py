@@ -410,6 +410,10 @@ class _BundleBuilder:
             kind, target = ProblemKind.DECISION_MISSING, match.group(1)
         elif (match := _MISSING_DATA_STORE.search(message)) and element_id is None:
             element_id = self._data_store_id(file_name, match.group(1))
+            message = readable_parse_error(exc, message)
+        elif message.startswith("Data Store name is missing") and element_id is None:
+            element_id = self._data_store_id(file_name, None)  # the first data store without a name
+            message = readable_parse_error(exc, message)
         else:
             message = readable_parse_error(exc, message)
         self._problem(
@@ -422,7 +426,7 @@ class _BundleBuilder:
             target=target,
         )
 
-    def _data_store_id(self, file_name: str, store_name: str) -> str | None:
+    def _data_store_id(self, file_name: str, store_name: str | None) -> str | None:
         document = self.by_name.get(file_name)
         if document is None:
             return None

@@ -299,3 +299,16 @@ def test_dmn_cells_are_compiled_in_the_sandbox_at_deploy(old, new, entry):
     assert '"allowance"' in finding.message
     clean = validate_files([files[0], SourceFile("allowance.dmn", ALLOWANCE.encode())], ctx)
     assert not [f for f in clean.findings if f.code == "dmn.cell_invalid"]
+
+
+def test_a_nameless_data_store_is_located_at_the_data_store():
+    text = VALID.replace("  </bpmn:process>", '  </bpmn:process>\n  <bpmn:dataStore id="Store_records" />', 1)
+
+    report = validate(text)
+
+    (finding,) = [f for f in report.errors if f.code == "bpmn.parse"]
+    assert (
+        finding.element_id == "Store_records"
+        and finding.line == text.splitlines().index('  <bpmn:dataStore id="Store_records" />') + 1
+    )
+    assert "Data stores are not supported" in finding.message
