@@ -131,3 +131,27 @@ def test_zoned_datetimes_come_back_as_the_same_instant():
     context: dict = {}
     IsolatedSandbox(clock=lambda: fixed).execute("local = now('Europe/Warsaw')", context)
     assert context["local"] == fixed and context["local"].utcoffset().total_seconds() == 7200
+
+
+def test_a_runaway_snippet_behind_a_timer_is_an_incident_and_the_job_ends(
+    db_session, deploy_fixture, people, case, frozen
+):
+    from engine.instances.models import Incident
+    from engine.instances.timers import claim_due_timers, fire_timer
+
+    deploy_fixture("timer_step.bpmn.tmpl", script=BYPASSES["hash_collisions"][0])
+    instance = start_instance(
+        db_session, people["sw"], "timer_step", case=case, data={"n": 20000, "delay": "PT1H"}
+    ).instance
+    (first,) = _open(db_session, instance.id)
+    tasks.complete_task(db_session, people["sw"], first.id, {"note": "start"})
+    frozen.advance(hours=2)
+    (timer_id,) = claim_due_timers(db_session)
+
+    assert fire_timer(db_session, timer_id) is True  # the job returns: bounded, not blocked for seconds
+
+    incident = db_session.scalar(select(Incident).where(Incident.instance_id == instance.id))
+    assert incident.kind == "timer" and incident.element_id == "calc" and "time" in incident.message
+    set_instance_variables(db_session, people["sup"], instance.id, {"n": 3})
+    assert retry_incident(db_session, people["sup"], incident.id).incident is None
+    assert [t.element_id for t in _open(db_session, instance.id)] == ["after"]
