@@ -17,6 +17,7 @@ Settings: ``IPD_SANDBOX_PROCESSES`` (default 2) caps the processes per pool; cal
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import os
@@ -297,6 +298,7 @@ def shared_pool() -> SandboxPool:
         with _pool_lock:
             if _pool is None or _pool_pid != pid:
                 _pool, _pool_pid = SandboxPool(pool_size()), pid
+                atexit.register(_pool.close)  # stop the processes with their parent, quietly
     return _pool
 
 
