@@ -112,8 +112,82 @@ SUMMARIES: dict[str, Any] = {
 }
 
 
-def summary(code: str) -> str | None:
+# What SpiffWorkflow's parse failures mean, by the start of the validator's text (see `_PARSE_HINTS` in
+# engine/definitions/validation.py): every failure the OMG MIWG reference models raise has one.
+PARSE_SUMMARIES: tuple[tuple[str, Any], ...] = (
+    (
+        "A Service Task must have an operator",
+        _l("The service task names no operation to call. Add one, or model the step as a script task or a user task."),
+    ),
+    (
+        "Data Store",
+        _l("Data stores are not supported. Remove the data store and its associations, or use a data object."),
+    ),
+    ("Exactly one start event is required", _l("The sub-process needs exactly one start event.")),
+    ("A SubWorkflow Must contain an End event", _l("The sub-process needs an end event.")),
+    ("No start event found", _l("The process has no start event. Add one.")),
+    (
+        "There is no support implemented",
+        _l("The engine does not support this kind of element. Replace it with a supported task, event or gateway."),
+    ),
+    (
+        "is not supported by the engine",
+        _l("The engine does not support this kind of element. Replace it with a supported task, event or gateway."),
+    ),
+    (
+        "Multiple outgoing flows are not supported",
+        _l("The element has several outgoing flows without a gateway. Add a gateway to split the flow."),
+    ),
+    (
+        "Non-default exclusive outgoing",
+        _l(
+            "A flow leaving the gateway has no condition and is not the default. Give it a condition or make it the "
+            "default flow."
+        ),
+    ),
+    (
+        "A multiinstance task must specify",
+        _l("The multi-instance marker needs a loop cardinality or an input collection."),
+    ),
+    ("A loopMaximum or loopCondition", _l("The loop marker needs a loop condition or a maximum.")),
+    ("Duplicate process ID", _l("Process ids must be unique across all uploaded files. Rename one of them.")),
+    (
+        "Time Specification Error",
+        _l('The timer needs exactly one timeDate, timeDuration or timeCycle, such as "P14D" with the quotes.'),
+    ),
+    (
+        "An attribute the engine needs is missing",
+        _l("An attribute the engine needs is missing (its name is in the detail). Check the element's properties."),
+    ),
+    (
+        "Expected a",
+        _l(
+            "The event refers to a message, signal, error or escalation the file does not define. Define it, or "
+            "correct the reference."
+        ),
+    ),
+    (
+        "association refers to a data object",
+        _l("A data association refers to a data object the process does not define. Correct or delete it."),
+    ),
+    (
+        "The engine could not read this element",
+        _l("The engine could not read this element: something it expects is missing. Check it in the modeler."),
+    ),
+)
+
+
+def parse_summary(message: str) -> str | None:
+    """The meaning of one of SpiffWorkflow's parse failures in the user's language, when it is a known one."""
+    return next((str(text) for start, text in PARSE_SUMMARIES if start in message), None)
+
+
+def summary(code: str, message: str = "") -> str | None:
     """The finding's meaning in the user's language, or None when the engine's text is all there is."""
+    if code in ("bpmn.parse", "dmn.parse"):
+        specific = parse_summary(message)
+        if specific is not None:
+            return specific
     text = SUMMARIES.get(code)
     return str(text) if text is not None else None
 
@@ -126,4 +200,5 @@ def shows_detail_apart() -> bool:
 
 def finding_dict(finding: dict[str, Any]) -> dict[str, Any]:
     """A finding of a report's ``to_dict()`` with its translated ``summary`` added."""
-    return finding | {"summary": summary(str(finding.get("code"))) if shows_detail_apart() else None}
+    text = summary(str(finding.get("code")), str(finding.get("message") or "")) if shows_detail_apart() else None
+    return finding | {"summary": text}
