@@ -95,10 +95,19 @@ def data_problem(data: dict[str, Any]) -> str | None:
 
 
 def first_unstorable(tasks: Iterable[Any], since: float) -> tuple[Any, str] | None:
-    """Among ``tasks`` (SpiffWorkflow tasks) changed at or after ``since``, the earliest with bad data."""
+    """Among ``tasks`` (SpiffWorkflow tasks) changed at or after ``since``, the earliest with bad data.
+
+    The data objects of the touched tasks' workflows are checked too (blamed on the last task touched
+    in that workflow: data objects are written by the task that just ran).
+    """
     touched = sorted((t for t in tasks if t.last_state_change >= since), key=lambda t: t.last_state_change)
     for task in touched:
         found = data_problem(task.data)
         if found:
             return task, found
+    last_by_workflow = {id(task.workflow): task for task in touched}
+    for task in last_by_workflow.values():
+        found = data_problem(getattr(task.workflow, "data", None) or {})
+        if found:
+            return task, f"a data object: {found}"
     return None

@@ -182,3 +182,24 @@ def test_the_step_budget_is_configurable(monkeypatch):
 def test_timer_give_up_ignores_timers_already_done(db_session):
     give_up_timer(db_session, 987654, RuntimeError("gone"))  # no such timer: nothing to do
     assert db_session.scalars(select(Incident)).all() == []
+
+
+def test_the_earliest_task_holding_a_bad_value_is_blamed_and_data_objects_are_checked():
+    from types import SimpleNamespace
+
+    from engine.spiff.storable import first_unstorable
+
+    workflow = SimpleNamespace(data={})
+    old = SimpleNamespace(last_state_change=1.0, data={"x": 1j}, workflow=workflow, name="old")
+    producer = SimpleNamespace(last_state_change=5.0, data={"y": float("nan")}, workflow=workflow, name="producer")
+    child = SimpleNamespace(last_state_change=6.0, data={"y": float("nan")}, workflow=workflow, name="child")
+
+    task, message = first_unstorable([child, old, producer], since=2.0)
+    assert task is producer and "'y'" in message
+    assert first_unstorable([SimpleNamespace(last_state_change=3.0, data={}, workflow=workflow)], 2.0) is None
+    workflow.data["report"] = {"when": b"bytes"}
+    task, message = first_unstorable([child, producer], since=2.0)
+    assert message.startswith("'y'")
+    producer.data = child.data = {}
+    task, message = first_unstorable([child, producer], since=2.0)
+    assert task is child and "data object" in message and "report.when" in message
