@@ -44,6 +44,9 @@ _ROOT = Path(__file__).resolve().parents[2]
 #: Wall-clock time a caller waits beyond the snippet's time limit before killing the process. The CPU
 #: limit inside the process normally ends a runaway first; this catches a process starved or stuck.
 WALL_GRACE_S = 1.0
+#: How long a new sandbox process may take to import the sandbox (a loaded machine is slow to start one).
+STARTUP_TIMEOUT_S = 60.0
+_PING = pickle.dumps({"op": "ping"})
 #: Signals that mean the kernel ended the process for its CPU time.
 _CPU_SIGNALS = {signal.SIGPROF, signal.SIGXCPU}
 
@@ -110,6 +113,12 @@ class _Process:
         assert self.popen.stdin is not None and self.popen.stdout is not None
         self.stdin = self.popen.stdin
         self.fd = self.popen.stdout.fileno()
+        # Wait until it has imported the sandbox, so a slow start never counts against a snippet's time.
+        try:
+            self.call(_PING, STARTUP_TIMEOUT_S)
+        except _Stopped:
+            self.kill()
+            raise SandboxLimitExceeded("the sandbox process could not start", limit="crash") from None
 
     def call(self, payload: bytes, timeout: float) -> bytes:
         """Send one request and return the answer; raise `_Stopped` if the process dies or overruns."""

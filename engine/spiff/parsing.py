@@ -97,7 +97,8 @@ class BundleError(Exception):
 class ParsedBundle:
     """All BPMN and DMN files of one upload, held by one SpiffWorkflow parser.
 
-    `process_ids` are the top-level processes marked isExecutable="true", in file order;
+    `process_ids` are the top-level executable processes (isExecutable="true" or, as SpiffWorkflow reads it,
+    missing), in file order;
     `parsed_process_ids` those among them whose own spec, embedded sub-processes included, parsed.
     """
 
