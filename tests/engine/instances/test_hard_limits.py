@@ -155,3 +155,19 @@ def test_a_runaway_snippet_behind_a_timer_is_an_incident_and_the_job_ends(
     set_instance_variables(db_session, people["sup"], instance.id, {"n": 3})
     assert retry_incident(db_session, people["sup"], incident.id).incident is None
     assert [t.element_id for t in _open(db_session, instance.id)] == ["after"]
+
+
+def test_a_runaway_dmn_cell_is_stopped_by_the_system():
+    from pathlib import Path
+
+    from engine.spiff.decisions import evaluate_decision
+    from engine.spiff.script_engine import find_sandbox_error
+
+    dmn = (Path(__file__).parents[1] / "definitions" / "fixtures" / "allowance.dmn").read_text(encoding="utf-8")
+    dmn = dmn.replace("<text>1376</text>", "<text>max(range(999999), key=str)</text>")
+
+    assert evaluate_decision(dmn.encode(), "allowance", {"household_size": 2})["allowance"] == 1876
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - outside a process SpiffWorkflow wraps it oddly
+        evaluate_decision(dmn.encode(), "allowance", {"household_size": 1})
+    error = find_sandbox_error(caught.value)
+    assert isinstance(error, SandboxLimitExceeded) and error.limit == "time"
