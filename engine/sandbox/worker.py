@@ -63,15 +63,20 @@ def write_frame(stream: BinaryIO, payload: bytes) -> None:
     stream.flush()
 
 
-def _address_space() -> int:
-    with open("/proc/self/statm", "rb") as statm:
-        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+def _address_space() -> int | None:
+    """The address space this process holds now (Linux); None where /proc is not available."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return None
 
 
 def _bound(limits: Limits) -> None:
-    if limits.max_memory_mb is not None:
+    held = _address_space()
+    if limits.max_memory_mb is not None and held is not None:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = _address_space() + limits.max_memory_mb * 2**20 + AS_SLACK
+        soft = held + limits.max_memory_mb * 2**20 + AS_SLACK
         resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     used = usage.ru_utime + usage.ru_stime
