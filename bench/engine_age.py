@@ -8,6 +8,7 @@ cost of completions 1-10 against the last ten for both.
     .venv/bin/python bench/engine_age.py                      # SQLite file, 1000 completions
     .venv/bin/python bench/engine_age.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
     .venv/bin/python bench/engine_age.py --iterations 40      # quick check (what CI runs)
+    .venv/bin/python bench/engine_age.py --sandbox in-process # snippets in the caller (before issue 12)
 """
 
 from __future__ import annotations
@@ -149,7 +150,19 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="default: --iterations, at most 400 (past about 490 the naive design loses the open task)",
     )
+    parser.add_argument(
+        "--sandbox",
+        choices=("process", "in-process"),
+        default="process",
+        help="process: snippets run in the pooled, OS-bounded sandbox processes (what production does); "
+        "in-process: in the calling thread, as before the pool existed (for comparison only)",
+    )
     args = parser.parse_args(argv)
+    if args.sandbox == "in-process":
+        from engine.sandbox import Sandbox
+        from engine.spiff import script_engine
+
+        script_engine.IsolatedSandbox = Sandbox  # type: ignore[misc,assignment] - same constructor
     if args.iterations < 20:
         parser.error("--iterations must be at least 20 (two groups of ten)")
     with tempfile.TemporaryDirectory() as workdir:
@@ -158,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             ("ours (pruned state + projection)", run_ours, args.iterations),
             ("naive (whole state, one blob)", run_naive, args.naive_iterations or min(args.iterations, 400)),
         ]
-        print(f"database: {make_url(url).get_backend_name()}, completions: {args.iterations}")
+        print(f"database: {make_url(url).get_backend_name()}, completions: {args.iterations}, sandbox: {args.sandbox}")
         print(f"{'design':<34} {'median 1-10':>12} {'median last 10':>14} {'growth':>10}")
         results = {name: report(name, fn(url, n)) for name, fn, n in runs}
     ours_last = results["ours (pruned state + projection)"][1]

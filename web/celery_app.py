@@ -106,3 +106,7 @@ def _fresh_connections_in_child(**_kwargs: Any) -> None:
     # corrupts it, so drop them (without closing the parent's) and let the child open its own.
     if database.is_configured:
         database.engine.dispose(close=False)
+    # Start this child's sandbox process now, not on the first timer's snippet (engine/sandbox/pool.py).
+    from engine.sandbox.pool import shared_pool
+
+    shared_pool().warm(1)

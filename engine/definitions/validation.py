@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml import etree
 
+from engine.definitions.decision_cells import check_decision_cells
 from engine.definitions.rules import (
     CodeChecker,
     CodeIssue,
@@ -22,6 +23,7 @@ from engine.definitions.rules import (
     check_process,
     describe,
 )
+from engine.definitions.structure import check_structure, is_executable
 from engine.definitions.xml_safety import (
     BPMN_MODEL_NS,
     DocumentKind,
@@ -52,7 +54,7 @@ _PARSE_HINTS = (
         "operation to call; add one, or model the step as a script task or a user task.",
     ),
     (
-        "Data Store with name",
+        "Data Store",
         "Data stores are not supported: remove the data store and its associations, or use a data object.",
     ),
     ("Exactly one start event is required", "Give the sub-process exactly one start event."),
@@ -76,14 +78,13 @@ _PARSE_HINTS = (
         'Give the timer one timeDate, timeDuration or timeCycle, e.g. "P14D" with the quotes.',
     ),
     (
-        "NotImplementedError",
-        "This kind of boundary event is not supported; use a timer, message, signal, error, "
+        "is not supported by the engine",
+        "Use a supported element instead (for events: a timer, message, signal, error, "
         "escalation or conditional event.",
     ),
     (
-        "KeyError(",
-        "An attribute the engine needs is missing from it (its name is quoted above): check the "
-        "element's properties in the modeler.",
+        "An attribute the engine needs is missing",
+        "Its name is quoted above: check the element's properties in the modeler.",
     ),
     (
         "Expected a",
@@ -166,6 +167,9 @@ class _Validation:
         for problem in bundle.problems:
             self.report_parse_problem(problem, bundle)
         self.report.process_ids = list(bundle.process_ids)
+        for document in runnable:  # what the engine will run, beyond the parse (structure.py)
+            self.guarded(document.name, self.check_structure, document, runnable)
+        self.guarded("", self.check_decision_cells, bundle, runnable)
         for process_id in bundle.parsed_process_ids:
             holder, process = _find_process(runnable, process_id)
             if holder is not None and process is not None:
@@ -215,7 +219,7 @@ class _Validation:
         if document.kind is DocumentKind.DMN:
             return True
         processes = list(document.root.iterchildren(_PROCESS_TAG))
-        executable = [process for process in processes if process.get("isExecutable") == "true"]
+        executable = [process for process in processes if is_executable(process)]
         for process in executable:
             if not process.get("id"):
                 self.add(
@@ -304,6 +308,12 @@ class _Validation:
             where = f"The {what} cannot be read" if what else "The engine cannot read this file"
             message = f"{where}: {problem.message.strip().rstrip('.')}. {hint}"
         self.add(Severity.ERROR, code, message, problem.file, line, problem.element_id)
+
+    def check_decision_cells(self, bundle: ParsedBundle, runnable: list[XmlDocument]) -> None:
+        self.report.findings.extend(check_decision_cells(bundle, runnable, self.ctx.check_expression))
+
+    def check_structure(self, document: XmlDocument, runnable: list[XmlDocument]) -> None:
+        self.report.findings.extend(check_structure(document, runnable))
 
     def check_rules(self, document: XmlDocument, process: etree._Element, bundle: ParsedBundle) -> None:
         self.report.findings.extend(check_process(document, process, self.ctx, bundle.decision_ids))

@@ -110,6 +110,9 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(String(32))
+    # The task whose completion raised it (kind "completion"): completing that task later resolves it,
+    # whichever element failed (a postScript, or the next element's timer or condition).
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="SET NULL"))
 
     @property
     def is_open(self) -> bool:

@@ -182,7 +182,9 @@ def _finish(session: Session, actor: User | None, instance: ProcessInstance) -> 
     record(session, "instance.completed", actor=actor, case_id=instance.case_id, instance_id=instance.id)
 
 
-def raise_incident(session: Session, instance: ProcessInstance, failure: StepFailed, *, kind: str) -> Incident:
+def raise_incident(
+    session: Session, instance: ProcessInstance, failure: StepFailed, *, kind: str, human_task_id: int | None = None
+) -> Incident:
     """Record a failure on the instance; an identical open incident is reused, not repeated."""
     existing = session.scalar(
         select(Incident).where(
@@ -193,8 +195,10 @@ def raise_incident(session: Session, instance: ProcessInstance, failure: StepFai
         )
     )
     if existing is not None:
+        existing.human_task_id = existing.human_task_id or human_task_id
         return existing
     incident = Incident(
+        human_task_id=human_task_id,
         instance_id=instance.id,
         case_id=instance.case_id,
         element_id=failure.element_id,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.clock import utcnow
 from engine.instances import service as instances
 from engine.instances.models import InstanceStatus, ProcessInstance, Timer, TimerStatus
+from engine.spiff.runner import StepFailed
 
 REDISPATCH_AFTER = timedelta(minutes=2)
 
@@ -51,3 +52,19 @@ def fire_timer(session: Session, timer_id: int) -> bool:
     runner = instances.load_runner(session, instance)
     instances.advance(session, None, instance, runner, checkpoint=runner.dump(), incident_kind="timer")
     return True
+
+
+def give_up_timer(session: Session, timer_id: int, exc: BaseException) -> None:
+    """Record that firing ``timer_id`` kept failing: an incident on its element stops re-dispatching it.
+
+    The scheduler skips instances with an open incident; a supervisor fixes the cause and retries.
+    """
+    timer = session.get(Timer, timer_id)
+    if timer is None or timer.status != TimerStatus.PENDING:
+        return
+    instance = instances.lock_instance(session, timer.instance_id)
+    reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    failure = StepFailed(
+        f"the timer could not fire after repeated attempts ({type(exc).__name__}: {reason})", timer.element_id
+    )
+    instances.raise_incident(session, instance, failure, kind="timer")

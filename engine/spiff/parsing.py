@@ -97,7 +97,8 @@ class BundleError(Exception):
 class ParsedBundle:
     """All BPMN and DMN files of one upload, held by one SpiffWorkflow parser.
 
-    `process_ids` are the top-level processes marked isExecutable="true", in file order;
+    `process_ids` are the top-level executable processes (isExecutable="true" or, as SpiffWorkflow reads it,
+    missing), in file order;
     `parsed_process_ids` those among them whose own spec, embedded sub-processes included, parsed.
     """
 
@@ -204,6 +205,46 @@ def timer_value_problem(kind: str, value: str) -> str | None:
     return None
 
 
+_LXML_ELEMENT = re.compile(r"<Element [^>]*? at 0x[0-9a-fA-F]+>")
+_WRAPPED_PYTHON_ERROR = re.compile(r"^([A-Z]\w*(?:Error|Exception))\((.*)\)$", re.DOTALL)
+_UNRESOLVED_ASSOCIATION = re.compile(r"Cannot resolve data(Input|Output)Association")
+
+
+def readable_parse_error(exc: BaseException, message: str) -> str:
+    """Say what SpiffWorkflow's parse failure means, without Python's own words (class names, reprs, addresses).
+
+    SpiffWorkflow 3.2 raises its `ValidationException` for most problems, but some of its messages carry an
+    lxml element's repr, and a few of its failures are plain Python errors (a `TypeError` from its own
+    error reporting when an event names an undefined message, a `NotImplementedError` with the raw XML of
+    an unsupported event, a `KeyError` naming a missing attribute).
+    """
+    if isinstance(exc, ValidationException):
+        wrapped = _WRAPPED_PYTHON_ERROR.match(message.strip())
+        if wrapped:  # SpiffWorkflow wrapped a Python error's repr: read it as that error
+            name, detail = wrapped.groups()
+            if name == "KeyError":
+                return f"An attribute the engine needs is missing: {detail.strip()}"
+            return "The engine could not read this element (it is missing something the engine expects)"
+        found = _UNRESOLVED_ASSOCIATION.search(message)
+        if found:
+            return (
+                f"A data {found.group(1).lower()} association refers to a data object or data store that this "
+                "process does not define"
+            )
+        if message.startswith("Multiple outgoing flows are not supported"):
+            return "Multiple outgoing flows are not supported on this kind of element"
+        return " ".join(_LXML_ELEMENT.sub("(an element)", message).split())
+    if isinstance(exc, TypeError) and "raise_validation_exception" in message:
+        return "Expected a definition: the event refers to a message, signal, error or escalation that is not defined"
+    if isinstance(exc, NotImplementedError):
+        kind = message.split(":")[0].strip().removeprefix("Unsupported ").lower() if ":" in message else ""
+        kind = kind if kind and len(kind) < 60 and "%" not in kind else "kind of element"
+        return f"This {kind} is not supported by the engine"
+    if isinstance(exc, KeyError):
+        return f"An attribute the engine needs is missing: {message.strip(chr(39))!r}"
+    return "The engine could not read this element (it is missing something the engine expects)"
+
+
 @functools.cache
 def _dmn_validator(namespace: str) -> Any:
     return BpmnValidator(DMN_SCHEMAS[namespace])
@@ -235,7 +276,8 @@ class _BundleBuilder:
             for document in added
             if document.kind is DocumentKind.BPMN
             for process in document.root.iterchildren(_PROCESS_TAG)
-            if process.get("isExecutable") == "true" and process.get("id")
+            # As SpiffWorkflow's ProcessParser reads it: a missing isExecutable means executable.
+            if process.get("isExecutable", "true") == "true" and process.get("id")
         ]
         for process_id in process_ids:
             self._parse_process(process_id)
@@ -369,8 +411,12 @@ class _BundleBuilder:
             kind, target = ProblemKind.DECISION_MISSING, match.group(1)
         elif (match := _MISSING_DATA_STORE.search(message)) and element_id is None:
             element_id = self._data_store_id(file_name, match.group(1))
-        elif not isinstance(exc, ValidationException):
-            message = f"{type(exc).__name__}: {message}"
+            message = readable_parse_error(exc, message)
+        elif message.startswith("Data Store name is missing") and element_id is None:
+            element_id = self._data_store_id(file_name, None)  # the first data store without a name
+            message = readable_parse_error(exc, message)
+        else:
+            message = readable_parse_error(exc, message)
         self._problem(
             kind,
             _shorten(message),
@@ -381,7 +427,7 @@ class _BundleBuilder:
             target=target,
         )
 
-    def _data_store_id(self, file_name: str, store_name: str) -> str | None:
+    def _data_store_id(self, file_name: str, store_name: str | None) -> str | None:
         document = self.by_name.get(file_name)
         if document is None:
             return None
@@ -409,3 +455,61 @@ class _BundleBuilder:
         if len(holders) == 1:
             return holders[0]
         return named
+
+
+@dataclass(frozen=True)
+class DecisionCell:
+    """One DMN cell as SpiffWorkflow's DMNEngine will evaluate it (the full expression it builds)."""
+
+    file: str
+    decision_id: str
+    element_id: str | None  # the input or output entry (its line is in the file)
+    row: int
+    column: str
+    expression: str
+
+
+def decision_cells(bundle: ParsedBundle) -> list[DecisionCell]:
+    """Every expression the decisions of ``bundle`` would evaluate, built the way `DMNEngine` builds them."""
+    cells: list[DecisionCell] = []
+    for decision_id in bundle.decision_ids:
+        dmn_parser = bundle.parser.dmn_parsers.get(decision_id)
+        decision = getattr(dmn_parser, "decision", None)
+        if decision is None:
+            continue
+        for table in decision.decisionTables:
+            for rule in table.rules:
+                for entry in rule.inputEntries:
+                    column = entry.input.label or entry.input.name or entry.input.id or "input"
+                    input_expr = entry.input.expression or repr(column)
+                    for lhs in entry.lhs:
+                        if lhs is None or not str(lhs).strip():
+                            continue
+                        for expression in _input_cell_expressions(input_expr, str(lhs)):
+                            cells.append(
+                                DecisionCell(
+                                    dmn_parser.filename, decision_id, entry.id, rule.row_number, column, expression
+                                )
+                            )
+                for out in rule.outputEntries:
+                    if out.text and out.text.strip():
+                        column = out.output.label or out.output.name or out.output.id or "output"
+                        cells.append(
+                            DecisionCell(dmn_parser.filename, decision_id, out.id, rule.row_number, column, out.text)
+                        )
+    return cells
+
+
+_QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+
+
+def _input_cell_expressions(input_expr: str, match_expr: str) -> list[str]:
+    """Mirror `DMNEngine.evaluate`: '?' stands for the input; otherwise '==' is added when the cell is a value."""
+    replaced = _QUESTION_MARK.sub("dmninputexpr", match_expr)
+    if "dmninputexpr" in replaced:
+        return [input_expr, replaced]
+    try:
+        compile(match_expr, "<cell>", "eval", dont_inherit=True)
+        return [f"({input_expr}) == ({match_expr})"]
+    except (SyntaxError, ValueError):
+        return [input_expr + match_expr]

@@ -9,6 +9,7 @@ Two measured pitfalls shape it (see docs/engine.md):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,8 +27,9 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
-from engine.spiff import serialization
+from engine.spiff import serialization, storable
 from engine.spiff.script_engine import OperationHook, SandboxedScriptEngine, find_sandbox_error
+from engine.spiff.steps import run_engine
 
 #: Deeper than this after pruning means the process itself keeps nested work open; we stop it
 #: with an incident long before SpiffWorkflow's iterator limit (1000) could hide pending tasks.
@@ -162,12 +164,15 @@ class InstanceRunner:
     # -- running ----------------------------------------------------------------------------
     def advance(self) -> None:
         """Run everything the engine can run now (scripts, gateways, due timers)."""
+        since = time.time()
         try:
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            # Budgeted, pruning as it goes (engine/spiff/steps.py): no silent stop, no runaway loop.
+            run_engine(self.workflow, lambda: _all_tasks(self.workflow), self.prune)
         except Exception as exc:  # every failure of user-supplied logic becomes an incident
             element_id, name = _failed_element(exc, self.workflow)
             raise StepFailed(_error_message(exc), element_id, name) from exc
+        self.check_storable(since)
         self.compact()
 
     def complete_human_task(self, spiff_id: str, data: dict[str, Any]) -> None:
@@ -176,11 +181,24 @@ class InstanceRunner:
         if task is None or task.state != TaskState.READY:
             raise LookupError(f"task {spiff_id} is not ready in this instance")
         task.data.update(data)
+        since = time.time()
         try:
             task.run()
         except Exception as exc:
             element_id, name = _failed_element(exc, self.workflow)
             raise StepFailed(_error_message(exc), element_id, name) from exc
+        self.check_storable(since)
+
+    def check_storable(self, since: float) -> None:
+        """Raise `StepFailed` on the element that left data the database cannot store (engine/spiff/storable.py)."""
+        found = storable.first_unstorable(_all_tasks(self.workflow), since)
+        if found is not None:
+            task, message = found
+            raise StepFailed(
+                f"{message}. Change the element so that it stores plain data (text, numbers, dates, lists).",
+                task.task_spec.bpmn_id or task.task_spec.name,
+                task.task_spec.bpmn_name,
+            )
 
     def set_variables(self, values: dict[str, Any]) -> None:
         """Put ``values`` into the data of every unfinished task (what runs next will see them)."""
@@ -268,11 +286,16 @@ class InstanceRunner:
         return deepest
 
     # -- keeping it small ---------------------------------------------------------------------
-    def compact(self) -> int:
-        """Prune finished history above the live part of every (sub)workflow; return tasks removed."""
+    def prune(self) -> int:
+        """Drop finished history above the live part of every (sub)workflow; return tasks removed."""
         removed = 0
         for wf in list(_workflows(self.workflow)):
             removed += _compact_one(self.workflow, wf)
+        return removed
+
+    def compact(self) -> int:
+        """Prune finished history above the live part of every (sub)workflow; return tasks removed."""
+        removed = self.prune()
         depth = self.max_depth()
         if depth > MAX_TREE_DEPTH:
             raise TreeTooDeep(

@@ -19,6 +19,7 @@ propagates. `find_sandbox_error` covers all of these: it follows ``sandbox_error
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,6 +31,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as _SpiffServiceTask
 
 from engine.sandbox import DEFAULT_LIMITS, Duration, Limits, Sandbox, SandboxError
+from engine.sandbox.pool import IsolatedSandbox
+from engine.spiff.timer_check import timer_value_problem
 
 #: Runs the named operation with the service task's parameters and the task's data; returns what the
 #: operation writes into the process data (ids and routing outcomes).
@@ -39,7 +42,7 @@ OperationHook = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Mapping[st
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """The SpiffWorkflow environment that evaluates and executes through a `Sandbox`."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox | IsolatedSandbox) -> None:
         super().__init__(environment_globals={})
         self.sandbox = sandbox
 
@@ -78,6 +81,16 @@ def _timer_text(value: Any) -> Any:
     return value
 
 
+def _name_error(err: SandboxError) -> NameError | None:
+    """The NameError behind ``err``, rebuilt from its message when it ran in another process."""
+    if isinstance(err.__cause__, NameError):
+        return err.__cause__
+    found = re.search(r"name '(\w+)' is not defined", err.message)
+    if getattr(err, "error_type", None) != "NameError" or found is None:
+        return None
+    return NameError(f"name '{found.group(1)}' is not defined", name=found.group(1))
+
+
 def find_sandbox_error(exc: BaseException | None) -> SandboxError | None:
     """Return the `SandboxError` behind ``exc`` (itself, its ``sandbox_error`` or a cause), or None."""
     seen: set[int] = set()
@@ -106,7 +119,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
         *,
         now: Callable[[], datetime] | None = None,
     ) -> None:
-        self.sandbox = Sandbox(limits=limits or DEFAULT_LIMITS, helpers=helpers, clock=now)
+        # Every snippet runs in a pooled process the OS bounds (engine/sandbox/pool.py).
+        self.sandbox = IsolatedSandbox(limits=limits or DEFAULT_LIMITS, helpers=helpers, clock=now)
         self.operation_hook: OperationHook | None = None
         super().__init__(environment=SandboxEnvironment(self.sandbox))
 
@@ -130,8 +144,13 @@ class SandboxedScriptEngine(PythonScriptEngine):
             result = self.environment.evaluate(expression, task.data, external_context)
         except SandboxError as err:
             raise self._task_error(task, expression, err, "Error evaluating expression") from err
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
-            return _timer_text(result)
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition):
+            value = _timer_text(result)
+            problem = timer_value_problem(definition, value)  # engine/spiff/timer_check.py
+            if problem:
+                raise WorkflowTaskException(problem, task=task)
+            return value
         return result
 
     def execute(self, task: Any, script: str, external_context: Mapping[str, Any] | None = None) -> Any:
@@ -149,8 +168,9 @@ class SandboxedScriptEngine(PythonScriptEngine):
             f"{action}: {err.message}", task=task, exception=err, line_number=line, error_line=error_line
         )
         wrapped.sandbox_error = err
-        if isinstance(err.__cause__, NameError):
-            hint = WorkflowTaskException.did_you_mean_from_name_error(err.__cause__, list(task.data))
+        name_error = _name_error(err)
+        if name_error is not None:
+            hint = WorkflowTaskException.did_you_mean_from_name_error(name_error, list(task.data))
             if hint:
                 wrapped.add_note(hint.strip())
         return wrapped

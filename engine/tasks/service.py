@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
@@ -181,7 +181,7 @@ def complete_task(
     except StepFailed as failure:
         savepoint.rollback()
         task.draft = data
-        incident = instances.raise_incident(session, instance, failure, kind="completion")
+        incident = instances.raise_incident(session, instance, failure, kind="completion", human_task_id=task.id)
         return CompletionResult(task=task, incident=incident)
     except LookupError:
         savepoint.rollback()
@@ -201,7 +201,7 @@ def complete_task(
     if operation is not None and task.subject_id is None:
         task.subject_id = subject_id(operation, process_data)
     _associate(session, task, actor)
-    _resolve_completion_incidents(session, actor, instance.id, task.element_id)
+    _resolve_completion_incidents(session, actor, instance.id, task)
     record(
         session,
         "task.completed",
@@ -231,13 +231,14 @@ def _validated(task: HumanTask, data: dict[str, Any], forms: FormRegistry | Depl
     return dict(data)
 
 
-def _resolve_completion_incidents(session: Session, actor: User, instance_id: int, element_id: str) -> None:
+def _resolve_completion_incidents(session: Session, actor: User, instance_id: int, task: HumanTask) -> None:
+    """Completing the task resolves what its failed completions raised, on whichever element."""
     for incident in session.scalars(
         select(Incident).where(
             Incident.instance_id == instance_id,
             Incident.resolved_at.is_(None),
             Incident.kind == "completion",
-            Incident.element_id == element_id,
+            or_(Incident.human_task_id == task.id, Incident.element_id == task.element_id),
         )
     ):
         incident.resolved_at = utcnow()

@@ -63,3 +63,22 @@ def test_upload_shape_errors_are_422(api):
 def test_versions_of_an_unknown_process_are_404(api):
     assert api("owner").get("/process-definitions/nope/versions").status_code == 404
     assert api("owner").get("/process-definitions/" + "x" * 101 + "/versions").status_code == 404
+
+
+def test_problem_document_keeps_every_finding_even_several_on_one_line(api):
+    # A script task with two scripts and a pre-script: three errors on the task's line.
+    text = (FIXTURES / "script_step.bpmn.tmpl").read_text(encoding="utf-8")
+    text = text.replace(
+        "<bpmn:script>__SCRIPT__</bpmn:script>",
+        "<bpmn:extensionElements><spiffworkflow:preScript>a = 1</spiffworkflow:preScript></bpmn:extensionElements>"
+        "<bpmn:script>x = 1</bpmn:script><bpmn:script>y = 2</bpmn:script>",
+    )
+
+    response = api("owner").post("/process-definitions", **_upload(("scripted.bpmn", text.encode())))
+
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert len(problem["errors"]) == problem["report"]["error_count"] >= 2
+    assert sorted(problem["errors"].values()) == sorted(
+        finding["message"] for finding in problem["report"]["findings"] if finding["severity"] == "error"
+    )

@@ -59,8 +59,13 @@ def desk(db_session: Session, library_forms: FormRegistry, monkeypatch: pytest.M
             workflow = runner.workflow
             steps = workflow.do_engine_steps
 
-            def do_engine_steps(*args: Any, **kwargs: Any) -> Any:
-                return steps(*args, did_complete_task=the_desk.record_completion, **kwargs)
+            def do_engine_steps(*args: Any, did_complete_task: Any = None, **kwargs: Any) -> Any:
+                def record_then_budget(task: Any) -> None:  # the runner counts steps with its own callback
+                    the_desk.record_completion(task)
+                    if did_complete_task is not None:
+                        did_complete_task(task)
+
+                return steps(*args, did_complete_task=record_then_budget, **kwargs)
 
             workflow.do_engine_steps = do_engine_steps
             try:

@@ -129,3 +129,43 @@ def test_a_json_body_nested_past_the_interpreters_limit_is_not_a_500(client, log
     body = '{"xml": ' + "[" * 100_000 + "]" * 100_000 + "}"
     response = client.post("/studio/housing_subsidy/validate", data=body, content_type="application/json")
     assert response.status_code < 500
+
+
+def test_a_refused_upload_shows_its_own_findings_not_the_librarys_warnings(
+    client, login, db_session, owner, monkeypatch
+) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    from engine.definitions.rules import Finding, Severity
+    from engine.definitions.validation import ValidationReport
+    from web.studio import scope
+
+    report = ValidationReport(
+        findings=[
+            Finding(Severity.ERROR, "script.invalid", "mine", "housing_subsidy.bpmn", 3, "a"),
+            Finding(Severity.WARNING, "bpmn.xsd", "someone else's warning", "other.bpmn", 4, "b"),
+            Finding(Severity.ERROR, "dmn.parse", "an error that blocks elsewhere", "other.dmn", 5, "c"),
+        ]
+    )
+    limited = scope.for_files(report, ["housing_subsidy.bpmn"])
+    assert [finding.message for finding in limited.findings] == ["mine", "an error that blocks elsewhere"]
+
+    login(owner)
+    response = upload(client, "housing_subsidy.bpmn", IMPORTS_OS)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-code="script.invalid"' in page
+    assert not re.search(r"· (?!housing_subsidy\.bpmn)[\w/.-]+\.(bpmn|dmn)", page.split("studio-findings", 1)[1])
+
+
+def test_findings_are_explained_in_polish_with_the_engine_text_as_detail(client, login, db_session, owner) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    from web.studio.finding_texts import SUMMARIES
+
+    login(owner)
+    page = upload(client, "housing_subsidy.bpmn", IMPORTS_OS).get_data(as_text=True)
+
+    assert "Skrypt jest niedozwolony albo nie jest poprawnym kodem Python" in page
+    assert "Szczegóły techniczne" in page and "import" in page  # the engine's own text, as the detail
+    from engine.definitions import rules, structure, validation, xml_safety  # every code has a text
+
+    sources = "".join(Path(module.__file__).read_text() for module in (rules, structure, validation, xml_safety))
+    codes = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', sources))
+    missing = {code for code in codes if code.split(".")[0] not in {"users", "deployments"}} - set(SUMMARIES)
+    assert not missing, missing

@@ -289,3 +289,18 @@ def test_approvals_show_the_remaining_subsidy_budget_per_locale(client, login, d
     client.post("/language", data={"locale": "en", "next": "/approvals"})
     english = text(client.get("/approvals"))
     assert "Remaining" in english and "54,321.50 PLN" in english
+
+
+def test_an_unstorable_value_incident_is_explained_in_polish(client, login, db_session, deploy_fixture, people, case):
+    deploy_fixture("script_step.bpmn.tmpl", script="x = 1j")
+    instance = start_instance(db_session, people["sw"], "scripted", case=case).instance
+    first = open_task(db_session, instance.id, "first")
+    db_session.commit()
+    login(people["sw"])
+    client.post(f"/tasks/{first.id}", data={"note": "policz", "action": "submit"}, follow_redirects=True)
+    client.post("/logout")
+
+    login(people["sup"])
+    for page in (text(client.get("/admin/instances")), text(client.get(f"/admin/instances/{instance.id}"))):
+        assert "zostawił w danych procesu wartość, której nie można zapisać" in page
+        assert "complex number" in page  # the engine's own detail stays visible

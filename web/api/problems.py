@@ -101,10 +101,15 @@ def from_api_problem(error: ApiProblem) -> Response:
 def from_domain_error(error: DomainError) -> Response:
     if isinstance(error, InvalidDefinition):
         report = error.report.to_dict()
-        errors = {
-            f"{finding.file}:{finding.line}" if finding.line else (finding.file or "files"): finding.message
-            for finding in error.report.errors
-        }
+        # One entry per finding: several findings on one line get "#2", "#3"… rather than overwrite each other.
+        errors: dict[str, str] = {}
+        for finding in error.report.errors:
+            base = f"{finding.file}:{finding.line}" if finding.line else (finding.file or "files")
+            key, count = base, 1
+            while key in errors:
+                count += 1
+                key = f"{base}#{count}"
+            errors[key] = finding.message
         return problem(422, error.message, type_=INVALID_DEFINITION, errors=errors, report=report)
     status = next((code for cls, code in _DOMAIN_STATUS if isinstance(error, cls)), 400)
     if isinstance(error, InvalidInput):

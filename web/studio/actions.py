@@ -14,7 +14,9 @@ from web.bodies import large_body
 from web.db import get_db
 from web.security import roles_required
 from web.studio import bp
+from web.studio.finding_texts import finding_dict
 from web.studio.library import bundle_with, delete_draft, get_version, load_draft, save_draft
+from web.studio.scope import for_files
 from web.studio.views import OWNER_ROLES, _checked_id, actor, instance_path
 
 MAX_DIAGRAM_BYTES = 5_000_000
@@ -32,7 +34,9 @@ def _posted_xml() -> bytes:
 
 
 def _report(report: Any, file_name: str) -> dict[str, Any]:
-    return report.to_dict() | {"file": file_name}
+    data = for_files(report, [file_name]).to_dict()
+    data["findings"] = [finding_dict(finding) for finding in data["findings"]]
+    return data | {"file": file_name}
 
 
 @bp.route("/<process_id>/draft", methods=["GET", "PUT", "DELETE"])

@@ -31,6 +31,7 @@ from web.studio.library import (
     valid_process_id,
     version_xml,
 )
+from web.studio.scope import for_files
 
 OWNER_ROLES = (Role.PROCESS_OWNER, Role.ADMIN)
 UPLOAD_SUFFIXES = (".bpmn", ".dmn")
@@ -95,7 +96,9 @@ def upload() -> Response | tuple[str, int]:
         result = deploy(db, actor(), bundle_with(db, changed), source="studio upload")
     except InvalidDefinition as error:
         db.rollback()
-        return _refuse_upload(error.report, _("The files were refused. Nothing was changed. Findings:"))
+        return _refuse_upload(
+            for_files(error.report, changed), _("The files were refused. Nothing was changed. Findings:")
+        )
     db.commit()
     if result.new_versions:
         created = ", ".join(f"{d.process_id} v{d.version}" for d in result.new_versions)

@@ -215,9 +215,14 @@ def test_a_hostile_dmn_cell_fails(cell: str, replacing: str, expected: type[Sand
     assert isinstance(find_sandbox_error(caught.value), expected)
 
 
+def office() -> str:
+    """A helper for scripts; module-level, because helpers are rebuilt in the sandbox processes."""
+    return "Warsaw"
+
+
 def test_the_engine_clock_can_be_injected() -> None:
     fixed = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
-    engine = SandboxedScriptEngine(now=lambda: fixed, helpers={"office": lambda: "Warsaw"})
+    engine = SandboxedScriptEngine(now=lambda: fixed, helpers={"office": office})
     workflow = _workflow(
         "single", {}, bpmn=SINGLE_SCRIPT.format(script="stamp = now()\nplace = office()"), engine=engine
     )

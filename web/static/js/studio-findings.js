@@ -27,8 +27,15 @@
         (finding.element_id ? " · " + finding.element_id : "");
       button.appendChild(document.createTextNode(where));
       var message = document.createElement("div");
-      message.textContent = finding.message;
+      // A translated summary first when the page is not in English; the engine's English text as the detail.
+      message.textContent = finding.summary || finding.message;
       button.appendChild(message);
+      if (finding.summary) {
+        var detail = document.createElement("div");
+        detail.className = "studio-finding-detail";
+        detail.textContent = finding.message;
+        button.appendChild(detail);
+      }
       var onCanvas = finding.element_id && finding.file === report.file && bind(finding, button);
       if (!onCanvas) { button.disabled = true; }
       item.appendChild(button);
