@@ -80,21 +80,27 @@ _deployed: dict[int, Any] = {}
 
 def deployed_table(session: Session) -> Any:
     """The decision table as the newest deployment holds it (what the intake of a new case runs)."""
-    rows = session.execute(
-        select(DeploymentFile.id, DeploymentFile.content)
+    files = session.scalars(
+        select(DeploymentFile.id)
         .where(DeploymentFile.name.like("%.dmn"))
         .order_by(DeploymentFile.deployment_id.desc(), DeploymentFile.id.desc())
     )
     marker = f'id="{DECISION_ID}"'.encode()
-    for file_id, content in rows:
-        if marker not in bytes(content):
-            continue
+    for file_id in files:
         with _lock:
-            if file_id not in _deployed:
-                if len(_deployed) > 32:
-                    _deployed.clear()
-                _deployed[file_id] = load_decision(bytes(content), DECISION_ID)
-            return _deployed[file_id]
+            if file_id in _deployed:
+                table = _deployed[file_id]
+                if table is None:
+                    continue
+                return table
+        content = bytes(session.scalar(select(DeploymentFile.content).where(DeploymentFile.id == file_id)) or b"")
+        table = load_decision(content, DECISION_ID) if marker in content else None
+        with _lock:
+            if len(_deployed) > 256:
+                _deployed.clear()
+            _deployed[file_id] = table  # a deployed file never changes: remember what it holds, table or not
+        if table is not None:
+            return table
     raise DecisionError(f"the decision table {DECISION_ID} is not deployed yet: deploy the process library")
 
 
