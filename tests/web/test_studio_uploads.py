@@ -149,17 +149,17 @@ def test_a_refused_upload_shows_its_own_findings_not_the_librarys_warnings(
     assert [finding.message for finding in limited.findings] == ["mine", "an error that blocks elsewhere"]
 
     login(owner)
-    response = upload(client, "housing_subsidy.bpmn", IMPORTS_OS)
+    response = upload(client, "material_aid.bpmn", IMPORTS_OS)
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and 'data-code="script.invalid"' in page
-    assert not re.search(r"· (?!housing_subsidy\.bpmn)[\w/.-]+\.(bpmn|dmn)", page.split("studio-findings", 1)[1])
+    assert not re.search(r"· (?!material_aid\.bpmn)[\w/.-]+\.(bpmn|dmn)", page.split("studio-findings", 1)[1])
 
 
 def test_findings_are_explained_in_polish_with_the_engine_text_as_detail(client, login, db_session, owner) -> None:  # type: ignore[no-untyped-def] # noqa: F811
     from web.studio.finding_texts import SUMMARIES
 
     login(owner)
-    page = upload(client, "housing_subsidy.bpmn", IMPORTS_OS).get_data(as_text=True)
+    page = upload(client, "material_aid.bpmn", IMPORTS_OS).get_data(as_text=True)
 
     assert "Skrypt jest niedozwolony albo nie jest poprawnym kodem Python" in page
     assert "Szczegóły techniczne" in page and "import" in page  # the engine's own text, as the detail
