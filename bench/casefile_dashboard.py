@@ -157,9 +157,10 @@ def clone_cases(url: str, templates: list[int], target: int) -> int:
                         batch[table.name] = []
         total = conn.scalar(select(func.count()).select_from(metadata.tables["cases"])) or 0
     if engine.dialect.name == "postgresql":
-        # Statistics as autovacuum keeps them after a bulk load; without them the planner guesses empty tables.
+        # Statistics and visibility as autovacuum keeps them after a bulk load: without them the planner guesses
+        # empty tables and cannot count from an index alone.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
     return int(total)
 

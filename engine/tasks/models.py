@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.clock import utcnow
@@ -32,6 +32,23 @@ class HumanTask(Base):
         Index("ix_human_tasks_subject", "subject_kind", "subject_id"),
         # The dashboard's caseload: open tasks of an office per assignee, overdue ones counted from due_at.
         Index("ix_human_tasks_office_state_assignee", "office_id", "state", "assignee_id", "due_at"),
+        # The navigation counts: overdue work of an office, tasks waiting for a role, what a person completed.
+        Index(
+            "ix_human_tasks_open_office_due",
+            "office_id",
+            "due_at",
+            postgresql_where=text("state = 'open'"),
+            sqlite_where=text("state = 'open'"),
+        ),
+        Index(
+            "ix_human_tasks_open_unassigned",
+            "office_id",
+            "role",
+            "due_at",
+            postgresql_where=text("state = 'open' AND assignee_id IS NULL"),
+            sqlite_where=text("state = 'open' AND assignee_id IS NULL"),
+        ),
+        Index("ix_human_tasks_completed_by_state", "completed_by_id", "state"),
     )
 
     id: Mapped[intpk]

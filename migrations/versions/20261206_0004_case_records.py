@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-06 04:18:16.618202
+Create Date: 2026-12-06 04:25:03.438901
 """
 
 from collections.abc import Sequence
@@ -750,7 +750,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('operation', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('subject_kind', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('subject_id', sa.Integer(), nullable=True))
+        batch_op.create_index('ix_human_tasks_completed_by_state', ['completed_by_id', 'state'], unique=False)
         batch_op.create_index('ix_human_tasks_office_state_assignee', ['office_id', 'state', 'assignee_id', 'due_at'], unique=False)
+        batch_op.create_index('ix_human_tasks_open_office_due', ['office_id', 'due_at'], unique=False, postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'"))
+        batch_op.create_index('ix_human_tasks_open_unassigned', ['office_id', 'role', 'due_at'], unique=False, postgresql_where=sa.text("state = 'open' AND assignee_id IS NULL"), sqlite_where=sa.text("state = 'open' AND assignee_id IS NULL"))
         batch_op.create_index('ix_human_tasks_subject', ['subject_kind', 'subject_id'], unique=False)
         batch_op.drop_column('four_eyes_with')
 
@@ -770,7 +773,10 @@ def downgrade() -> None:
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('four_eyes_with', sa.VARCHAR(length=200), nullable=True))
         batch_op.drop_index('ix_human_tasks_subject')
+        batch_op.drop_index('ix_human_tasks_open_unassigned', postgresql_where=sa.text("state = 'open' AND assignee_id IS NULL"), sqlite_where=sa.text("state = 'open' AND assignee_id IS NULL"))
+        batch_op.drop_index('ix_human_tasks_open_office_due', postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'"))
         batch_op.drop_index('ix_human_tasks_office_state_assignee')
+        batch_op.drop_index('ix_human_tasks_completed_by_state')
         batch_op.drop_column('subject_id')
         batch_op.drop_column('subject_kind')
         batch_op.drop_column('operation')
