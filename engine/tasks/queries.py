@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -167,13 +168,13 @@ def list_tasks(
     return rows, total
 
 
-def task_counts(session: Session, actor: User) -> dict[str, int]:
-    """How many tasks each inbox view holds for the actor."""
+def task_counts(session: Session, actor: User, views: Iterable[InboxView] = tuple(InboxView)) -> dict[str, int]:
+    """How many tasks each of ``views`` (by default every inbox view) holds for the actor."""
     now = utcnow()
     return {
         str(view): session.scalar(select(func.count()).select_from(HumanTask).where(_view_condition(actor, view, now)))
         or 0
-        for view in InboxView
+        for view in views
     }
 
 

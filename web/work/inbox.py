@@ -111,7 +111,8 @@ def _inbox_count() -> dict[str, object]:
         return {"task_name": task_name}
     db = get_db()
     try:
-        counts = task_counts(db, actor())
+        # The navigation shows only the work waiting for the person: the other views count on the inbox page.
+        counts = task_counts(db, actor(), (InboxView.MINE, InboxView.ROLE))
     except SQLAlchemyError:
         # An error page after a failed transaction still renders, without the count.
         db.rollback()
