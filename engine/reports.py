@@ -90,7 +90,8 @@ def caseload(session: Session, office_id: int | None = None, *, now: datetime | 
     case_counts: dict[int, int] = {}
     for query in (managed, member):
         for user_id, count in session.execute(query):
-            case_counts[user_id] = case_counts.get(user_id, 0) + int(count)
+            if user_id is not None:
+                case_counts[int(user_id)] = case_counts.get(int(user_id), 0) + int(count)
     users = select(User, Office.code).join(Office, Office.id == User.office_id).where(User.active.is_(True))
     if office_id is not None:
         users = users.where(User.office_id == office_id)

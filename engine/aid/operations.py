@@ -15,10 +15,10 @@ from engine.clock import utcnow
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.operations import inputs
 from engine.operations.registry import Call, Subject, operation
-from engine.operations.rules import four_eyes, require_actor, require_supervisor
+from engine.operations.rules import DecisionForm, require_actor, require_supervisor, take_decision
 
 SUBJECT = Subject("aid_request", "aid_request_id")
-DECISIONS = ("approve", "reject")
+DECISION_FORM = DecisionForm("aid_decision", "aid_decision_comment", ("approve", "reject"), needs_comment="reject")
 
 
 def approval_limit() -> Decimal:
@@ -94,11 +94,15 @@ def decide_aid(call: Call) -> Mapping[str, Any]:
     case = call.require_case()
     actor = require_supervisor(call.actor, case)
     request = load_request(call.session, call, lock=True)
-    four_eyes(actor, request.requested_by_id, "material-aid request")
-    if request.status != AidStatus.AWAITING_APPROVAL:
-        raise Conflict(f"this request is {request.status}; it is not waiting for a decision")
-    decision = inputs.choice(call.form, "aid_decision", DECISIONS)
-    comment = inputs.text(call.form, "aid_decision_comment", required=decision == "reject")
+    decision, comment = take_decision(
+        call.form,
+        actor,
+        what="material-aid request",
+        prepared_by_id=request.requested_by_id,
+        status=request.status,
+        waiting=AidStatus.AWAITING_APPROVAL,
+        fields=DECISION_FORM,
+    )
     request.status = AidStatus.APPROVED if decision == "approve" else AidStatus.REJECTED
     request.decided_by_id = actor.id
     request.decided_at = utcnow()

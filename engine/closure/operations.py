@@ -21,7 +21,7 @@ from engine.closure.models import (
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.operations import inputs
 from engine.operations.registry import Call, OperationKind, Subject, operation, prefill_for
-from engine.operations.rules import four_eyes, require_actor, require_supervisor
+from engine.operations.rules import DecisionForm, require_actor, require_supervisor, take_decision
 
 SUBJECT = Subject("closure_request", "closure_request_id")
 
@@ -102,11 +102,15 @@ def decide_closure(call: Call) -> Mapping[str, Any]:
     case = call.require_case()
     actor = require_supervisor(call.actor, case)
     request = load_request(call.session, call, lock=True)
-    four_eyes(actor, request.requested_by_id, "closure request")
-    if request.status != ClosureStatus.SUBMITTED:
-        raise Conflict(f"this closure request is {request.status}; it is not waiting for a decision")
-    decision = inputs.choice(call.form, "closure_decision", CLOSURE_DECISIONS)
-    comment = inputs.text(call.form, "closure_comment", required=decision == "return")
+    decision, comment = take_decision(
+        call.form,
+        actor,
+        what="closure request",
+        prepared_by_id=request.requested_by_id,
+        status=request.status,
+        waiting=ClosureStatus.SUBMITTED,
+        fields=DecisionForm("closure_decision", "closure_comment", CLOSURE_DECISIONS, needs_comment="return"),
+    )
     request.status = ClosureStatus.APPROVED if decision == "approve" else ClosureStatus.RETURNED
     request.decision = decision
     request.decision_comment = comment

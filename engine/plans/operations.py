@@ -21,7 +21,7 @@ from engine.clock import utcnow
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.operations import inputs
 from engine.operations.registry import Call, OperationKind, Subject, operation, prefill_for
-from engine.operations.rules import four_eyes, require_actor, require_supervisor
+from engine.operations.rules import DecisionForm, require_actor, require_supervisor, take_decision
 from engine.plans.models import (
     COST_LINES,
     GOAL_AREAS,
@@ -368,11 +368,15 @@ def decide_plan(call: Call) -> Mapping[str, Any]:
     actor = require_supervisor(call.actor, case)
     plan = load_plan(call, lock=True)
     version = current_version(call.session, plan.id, lock=True)
-    four_eyes(actor, version.submitted_by_id, "plan version")
-    if version.status != PlanStatus.SUBMITTED:
-        raise Conflict(f"version {version.version} of this plan is {version.status}; it is not waiting for a decision")
-    decision = inputs.choice(call.form, "ipd_approval_decision", tuple(Decision))
-    comment = inputs.text(call.form, "ipd_approval_comment", required=decision == Decision.RETURN)
+    decision, comment = take_decision(
+        call.form,
+        actor,
+        what=f"plan version {version.version}",
+        prepared_by_id=version.submitted_by_id,
+        status=version.status,
+        waiting=PlanStatus.SUBMITTED,
+        fields=DecisionForm("ipd_approval_decision", "ipd_approval_comment", tuple(Decision), Decision.RETURN),
+    )
     now = utcnow()
     version.decisions.append(PlanDecision(decision=decision, comment=comment, decided_by_id=actor.id, decided_at=now))
     if decision == Decision.APPROVE:

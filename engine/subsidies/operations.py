@@ -26,7 +26,7 @@ from engine.clock import utcnow
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.operations import inputs
 from engine.operations.registry import Call, OperationKind, Subject, operation, prefill_for
-from engine.operations.rules import four_eyes, require_actor, require_supervisor
+from engine.operations.rules import DecisionForm, four_eyes, require_actor, require_supervisor, take_decision
 from engine.subsidies import budgets
 from engine.subsidies.models import HousingSubsidy, PaymentStatus, SubsidyPayment, SubsidyStatus
 
@@ -157,11 +157,15 @@ def decide_subsidy(call: Call) -> Mapping[str, Any]:
     case = call.require_case()
     actor = require_supervisor(call.actor, case)
     subsidy = load_subsidy(call, lock=True)
-    four_eyes(actor, subsidy.applied_by_id, "housing-subsidy application")
-    if subsidy.status != SubsidyStatus.AWAITING_APPROVAL:
-        raise Conflict(f"this subsidy is {subsidy.status}; it is not waiting for a decision")
-    decision = inputs.choice(call.form, "subsidy_decision", DECISIONS)
-    comment = inputs.text(call.form, "subsidy_decision_comment", required=decision == "reject")
+    decision, comment = take_decision(
+        call.form,
+        actor,
+        what="housing-subsidy application",
+        prepared_by_id=subsidy.applied_by_id,
+        status=subsidy.status,
+        waiting=SubsidyStatus.AWAITING_APPROVAL,
+        fields=DecisionForm("subsidy_decision", "subsidy_decision_comment", DECISIONS, needs_comment="reject"),
+    )
     now = utcnow()
     total = None
     if decision == "approve":
