@@ -156,6 +156,13 @@ def clone_cases(url: str, templates: list[int], target: int) -> int:
                         conn.execute(insert(table), batch[table.name])
                         batch[table.name] = []
         total = conn.scalar(select(func.count()).select_from(metadata.tables["cases"])) or 0
+    # The copies bypass the operations, so the kept caseload counts are rebuilt, as after any bulk load.
+    from engine.cases.caseload import recount
+    from engine.db import database
+
+    database.configure(url, force=True)
+    with database.unit_of_work() as session:
+        recount(session)
     if engine.dialect.name == "postgresql":
         # Statistics and visibility as autovacuum keeps them after a bulk load: without them the planner guesses
         # empty tables and cannot count from an index alone.

@@ -5,6 +5,7 @@ from engine.accounts import tokens as tokens_models  # noqa: F401  (the api_toke
 from engine.aid import models as aid_models
 from engine.assessments import models as assessments_models
 from engine.audit import models as audit_models
+from engine.cases import caseload as caseload_models
 from engine.cases import models as cases_models
 from engine.closure import models as closure_models
 from engine.db import Base
@@ -26,6 +27,7 @@ __all__ = [
     "aid_models",
     "assessments_models",
     "audit_models",
+    "caseload_models",
     "cases_models",
     "closure_models",
     "definitions_models",

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import Office, User
-from engine.cases.models import Case, CaseMember, CaseStatus
+from engine.cases.caseload import CaseLoad
+from engine.cases.models import Case
 from engine.clock import utcnow
 from engine.plans.models import Plan, PlanStatus, PlanVersion
 from engine.subsidies.models import HousingSubsidy, PaymentStatus, SubsidyBudget, SubsidyPayment
@@ -70,28 +71,14 @@ def caseload(session: Session, office_id: int | None = None, *, now: datetime | 
         .where(HumanTask.state == TaskState.OPEN, HumanTask.assignee_id.is_not(None))
         .group_by(HumanTask.assignee_id)
     )
-    managed = (
-        select(Case.case_manager_id, func.count())
-        .where(Case.status == CaseStatus.OPEN, Case.case_manager_id.is_not(None))
-        .group_by(Case.case_manager_id)
-    )
-    # A case manager is never also a member of their own case, so the two counts add up without overlap.
-    member = (
-        select(CaseMember.user_id, func.count(func.distinct(CaseMember.case_id)))
-        .join(Case, Case.id == CaseMember.case_id)
-        .where(Case.status == CaseStatus.OPEN, CaseMember.user_id != func.coalesce(Case.case_manager_id, 0))
-        .group_by(CaseMember.user_id)
-    )
     if office_id is not None:
         tasks = tasks.where(HumanTask.office_id == office_id)
-        managed = managed.where(Case.office_id == office_id)
-        member = member.where(Case.office_id == office_id)
     task_counts = {row.user_id: (row.open_tasks, int(row.overdue or 0)) for row in session.execute(tasks)}
-    case_counts: dict[int, int] = {}
-    for query in (managed, member):
-        for user_id, count in session.execute(query):
-            if user_id is not None:
-                case_counts[int(user_id)] = case_counts.get(int(user_id), 0) + int(count)
+    # Kept as cases open, gain specialists and close (engine.cases.caseload): no count over every open case.
+    held = select(CaseLoad.user_id, CaseLoad.open_cases).join(User, User.id == CaseLoad.user_id)
+    if office_id is not None:
+        held = held.where(User.office_id == office_id)
+    case_counts: dict[int, int] = {int(user_id): int(count) for user_id, count in session.execute(held)}
     users = select(User, Office.code).join(Office, Office.id == User.office_id).where(User.active.is_(True))
     if office_id is not None:
         users = users.where(User.office_id == office_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.audit.service import record
+from engine.cases import caseload
 from engine.cases.models import Beneficiary, Case, CaseMember, CaseStatus
 from engine.clock import utcnow
 from engine.errors import Forbidden, InvalidInput, NotFound
@@ -93,6 +94,7 @@ def open_case(
     )
     session.add(case)
     session.flush()
+    caseload.case_opened(session, case)
     case.number = f"{actor.office.code}/{case.opened_at.year}/{case.id:05d}"
     record(session, "case.opened", actor=actor, case_id=case.id, number=case.number)
     return case
@@ -117,6 +119,7 @@ def visible_cases(actor: User) -> Select[Case]:
 def close_case(session: Session, actor: User | None, case: Case, reason: str) -> None:
     if case.status == CaseStatus.CLOSED:
         return
+    caseload.case_closed(session, case)
     case.status = CaseStatus.CLOSED
     case.closed_at = utcnow()
     case.closure_reason = reason

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.audit.service import record
+from engine.cases import caseload
 from engine.cases.models import Case, CaseMember
 from engine.clock import utcnow
 from engine.definitions.forms import DeployedForms, task_forms
@@ -53,7 +54,12 @@ def _associate(session: Session, task: HumanTask, user: User) -> None:
         )
     )
     if member is None:
+        already_holds = session.scalar(
+            select(CaseMember.id).where(CaseMember.case_id == task.case_id, CaseMember.user_id == user.id).limit(1)
+        )
         session.add(CaseMember(case_id=task.case_id, user_id=user.id, role=task.role, added_at=utcnow()))
+        if already_holds is None:
+            caseload.joined(session, case, user.id)
         session.flush()
         session.expire(case, ["members"])
 
