@@ -179,9 +179,6 @@ def show(case_id: int) -> str:
     db = get_db()
     actor = _actor()
     case = get_case(db, actor, case_id)
-    record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)
-    db.commit()
-    case = get_case(db, actor, case_id)
     casefile = build_casefile(db, actor, case)
     try:
         rights = rights_of(db, case.beneficiary)  # the legal status on the beneficiary's row
@@ -202,7 +199,7 @@ def show(case_id: int) -> str:
     flag = team_flag(db, case.id)
     if flag is not None:
         names |= _user_names({flag.set_by_id})
-    return render_template(
+    page = render_template(
         "cases/show.html",
         case=case,
         cf=casefile,
@@ -216,6 +213,10 @@ def show(case_id: int) -> str:
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
     )
+    # The one commit of the request: the read is audited once the page is ready to be shown.
+    record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)
+    db.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>/team-flag", methods=["POST"])
