@@ -80,14 +80,22 @@ def case_timeline(session: Session, case_id: int, limit: int = 500) -> list[Time
         )
     )
     actor_ids = {e.actor_id for e in events if e.actor_id}
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids))).all())
+    names = (
+        dict(session.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids))).all())
+        if actor_ids
+        else {}
+    )
     task_ids = {int(e.details["task_id"]) for e in events if isinstance((e.details or {}).get("task_id"), int)}
-    tasks = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.id.in_(task_ids)))}
+    tasks = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.id.in_(task_ids)))} if task_ids else {}
     instance_ids = {e.instance_id for e in events if e.instance_id}
-    processes = dict(
-        session.execute(
-            select(ProcessInstance.id, ProcessInstance.process_id).where(ProcessInstance.id.in_(instance_ids))
-        ).all()
+    processes = (
+        dict(
+            session.execute(
+                select(ProcessInstance.id, ProcessInstance.process_id).where(ProcessInstance.id.in_(instance_ids))
+            ).all()
+        )
+        if instance_ids
+        else {}
     )
     entries = []
     for event in events:

@@ -193,12 +193,12 @@ def show(case_id: int) -> str:
         for instance in casefile.running_instances
         for process_id in current_process_ids(db, instance)
     ]
-    names = _user_names(
-        {case.case_manager_id} | {t.assignee_id for t in casefile.open_tasks} | set(casefile.user_ids())
-    )
     flag = team_flag(db, case.id)
-    if flag is not None:
-        names |= _user_names({flag.set_by_id})
+    names = _user_names(
+        {case.case_manager_id, flag.set_by_id if flag else None}
+        | {t.assignee_id for t in casefile.open_tasks}
+        | set(casefile.user_ids())
+    )
     page = render_template(
         "cases/show.html",
         case=case,
