@@ -48,4 +48,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "web:create_app()"]
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/ipd-metrics
+CMD ["gunicorn", "--config", "python:web.gunicorn_conf", "web:create_app()"]

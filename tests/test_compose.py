@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -113,8 +114,11 @@ def test_commands(services):
     assert _command(services["worker"]) == ["ipd", "worker", "--no-beat"]
     assert _command(services["beat"]) == ["ipd", "beat"]
     web = _command(services["web"])
-    assert web[0] == "gunicorn" and web[-1] == "web:create_app()"
-    assert "0.0.0.0:8000" in web
+    assert web == ["gunicorn", "--config", "python:web.gunicorn_conf", "web:create_app()"]
+    from web import gunicorn_conf
+
+    assert gunicorn_conf.bind == "0.0.0.0:8000" and gunicorn_conf.workers >= 2
+    assert services["web"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def test_every_ipd_command_used_exists(services, cli_app):
@@ -247,3 +251,31 @@ def test_studio_drafts_and_the_instance_folder_live_in_a_volume(compose, service
 
 def test_the_app_believes_exactly_one_proxy(services):
     assert services["web"]["environment"]["IPD_TRUSTED_PROXIES"] == "1"
+
+
+def test_request_figures_of_all_gunicorn_workers_are_summed(tmp_path, monkeypatch):
+    """Two worker processes observe requests into the shared folder; one scrape sees both."""
+    import subprocess
+    import sys
+
+    from web import gunicorn_conf
+
+    folder = tmp_path / "metrics"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    (folder / "stale.db").parent.mkdir(parents=True)
+    (folder / "stale.db").write_bytes(b"left by a previous run")
+    gunicorn_conf.on_starting(None)
+    assert list(folder.iterdir()) == []  # emptied at start
+    observe = "from web.metrics import REQUEST_LATENCY; REQUEST_LATENCY.labels('GET', '/cases', '2xx').observe(0.01)"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", observe], env=env, check=True, cwd=ROOT, timeout=120)
+    scrape = (
+        "from prometheus_client import CollectorRegistry, generate_latest, multiprocess; "
+        "r = CollectorRegistry(); multiprocess.MultiProcessCollector(r); print(generate_latest(r).decode())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", scrape], env=env, check=True, cwd=ROOT, capture_output=True, text=True, timeout=120
+    ).stdout
+    count = next(line for line in out.splitlines() if line.startswith("ipd_http_request_duration_seconds_count"))
+    assert count.rstrip().endswith(" 2.0"), count
