@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -37,7 +36,7 @@ class AidItem:
     purchased_on: date | None
 
 
-def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> list[AidItem]:
+def for_casefile(session: Session, actor: User, case: Case) -> list[AidItem]:
     """Every material-aid request of the case with its purchase, oldest first."""
     requests = session.scalars(
         select(AidRequest)

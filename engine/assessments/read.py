@@ -35,7 +35,7 @@ class AssessmentItem:
     restricted: bool
 
 
-def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> list[AssessmentItem]:
+def for_casefile(session: Session, actor: User, case: Case) -> list[AssessmentItem]:
     """The case's current assessment of each area (a later diagnosis supersedes an earlier one)."""
     rows = session.scalars(
         select(Assessment)

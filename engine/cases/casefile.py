@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, is_dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from engine.assessments.access import DETAIL_READERS
 from engine.cases.models import Case
 from engine.definitions.models import DeploymentFile
 from engine.definitions.service import spec_bundle
-from engine.instances.models import InstanceState, InstanceStatus, ProcessInstance
+from engine.instances.models import InstanceStatus, ProcessInstance
 from engine.spiff.runner import called_processes
 from engine.tasks.models import HumanTask, TaskState
 
@@ -34,35 +33,6 @@ def is_special_category(task: HumanTask) -> bool:
 
 def may_read_special(actor: User) -> bool:
     return actor.has_role(*SPECIAL_CATEGORY_ROLES)
-
-
-def money(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
-@dataclass
-class CaseTasks:
-    """The case's tasks and instances, read once for every area's reader."""
-
-    tasks: list[HumanTask]
-    instances: list[ProcessInstance]
-
-
-def latest_completed(tasks: list[HumanTask], element_id: str) -> HumanTask | None:
-    done = [t for t in tasks if t.element_id == element_id and t.state == TaskState.COMPLETED and t.submitted]
-    return done[-1] if done else None
-
-
-def instance_data(session: Session, instance: ProcessInstance) -> dict[str, Any]:
-    """The instance's current data; empty when it has no stored state."""
-    from engine.instances.service import load_runner
-
-    if session.get(InstanceState, instance.id) is None:
-        return {}
-    return load_runner(session, instance).data
 
 
 @dataclass
@@ -118,15 +88,14 @@ def build_casefile(session: Session, actor: User, case: Case) -> CaseFile:
     instances = list(
         session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case.id).order_by(ProcessInstance.id))
     )
-    ctx = CaseTasks(tasks, instances)
     return CaseFile(
         case=case,
-        person=people.for_casefile(session, actor, case, ctx),
-        assessments=assessments.for_casefile(session, actor, case, ctx),
-        plan=plans.for_casefile(session, actor, case, ctx),
-        delivery=delivery.for_casefile(session, actor, case, ctx),
-        subsidies=subsidies.for_casefile(session, actor, case, ctx),
-        aid=aid.for_casefile(session, actor, case, ctx),
+        person=people.for_casefile(session, actor, case),
+        assessments=assessments.for_casefile(session, actor, case),
+        plan=plans.for_casefile(session, actor, case),
+        delivery=delivery.for_casefile(session, actor, case),
+        subsidies=subsidies.for_casefile(session, actor, case),
+        aid=aid.for_casefile(session, actor, case),
         open_tasks=[t for t in tasks if t.state == TaskState.OPEN],
         running_instances=[i for i in instances if i.status in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)],
     )

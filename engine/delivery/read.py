@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -102,7 +101,7 @@ class DeliveryFile:
     closures: list[ClosureItem] = field(default_factory=list)
 
 
-def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> DeliveryFile:
+def for_casefile(session: Session, actor: User, case: Case) -> DeliveryFile:
     """The case's sessions, nursery placements, camp enrolments and referrals, oldest first."""
     sessions = session.scalars(
         select(ServiceSession)

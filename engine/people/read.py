@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,7 +105,7 @@ class PersonFile:
         return [flag.kind for flag in self.flag_items]
 
 
-def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> PersonFile:
+def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
     person = case.beneficiary
     info = session.scalar(
         select(NotEligibleInformation)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -112,7 +111,7 @@ class PlanView:
     in_force_version: int | None
 
 
-def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> PlanView | None:
+def for_casefile(session: Session, actor: User, case: Case) -> PlanView | None:
     """The case's newest plan: its current version with goals and actions, decisions, signature, last review."""
     plan = session.scalar(select(Plan).where(Plan.case_id == case.id).order_by(Plan.id.desc()).limit(1))
     if plan is None:

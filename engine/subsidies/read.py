@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -70,7 +69,7 @@ class SubsidyItem:
         return sum((p.amount for p in self.payments if p.status == PaymentStatus.SCHEDULED), Decimal("0.00"))
 
 
-def for_casefile(session: Session, actor: User, case: Case, ctx: Any = None) -> list[SubsidyItem]:
+def for_casefile(session: Session, actor: User, case: Case) -> list[SubsidyItem]:
     """Every housing subsidy of the case with its scheduled months, oldest first."""
     subsidies = session.scalars(
         select(HousingSubsidy)
