@@ -25,32 +25,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, create_engine, func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Connection, make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.engine_age import fresh_database  # noqa: E402  (the project root is on the path only now)
+
 START = datetime(2026, 1, 12, 10, tzinfo=UTC)
 #: Tables that are not the case's own records, even where they name a case.
 _SERIAL = itertools.count(1)
 NOT_CLONED = {"audit_events", "users", "offices", "process_definitions", "deployments", "deployment_files"}
-
-
-def fresh_database(url: str | None, workdir: Path) -> str:
-    from engine import migrate
-
-    if url is None:
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    elif url.startswith("postgresql"):
-        parsed = make_url(url)
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {parsed.database} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {parsed.database}")
-        admin.dispose()
-    migrate.upgrade(url)
-    return url
 
 
 def make_templates(url: str, count: int) -> tuple[list[int], int, str]:

@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 FIXTURES = ROOT / "tests" / "engine" / "instances" / "fixtures"
 
 
-def _fresh_database(url: str | None, workdir: Path) -> str:
+def fresh_database(url: str | None, workdir: Path) -> str:
+    """A migrated database: the PostgreSQL one at ``url`` dropped and created again, or a new SQLite file."""
     from engine import migrate
 
     if url is None:
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.iterations < 20:
         parser.error("--iterations must be at least 20 (two groups of ten)")
     with tempfile.TemporaryDirectory() as workdir:
-        url = _fresh_database(args.database_url, Path(workdir))
+        url = fresh_database(args.database_url, Path(workdir))
         runs: list[tuple[str, Callable[[str, int], list[float]], int]] = [
             ("ours (pruned state + projection)", run_ours, args.iterations),
             ("naive (whole state, one blob)", run_naive, args.naive_iterations or min(args.iterations, 400)),
