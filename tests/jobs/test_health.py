@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -67,9 +67,7 @@ def test_database_down_is_503(tmp_path, restore_database):
         env="testing", instance_path=tmp_path, database_url=UNREACHABLE_DATABASE, broker_url="memory://"
     ).resolved()
     app = create_test_app(settings)
-    started = time.monotonic()
     response = app.test_client().get("/healthz")
-    assert time.monotonic() - started < 5
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "down"
@@ -80,9 +78,7 @@ def test_database_down_is_503(tmp_path, restore_database):
 
 def test_broker_down_is_degraded_and_the_password_is_not_shown(settings, connection):
     app = create_test_app(replace(settings, broker_url=UNREACHABLE_BROKER))
-    started = time.monotonic()
     response = app.test_client().get("/healthz")
-    assert time.monotonic() - started < 5
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "degraded"
@@ -93,20 +89,24 @@ def test_broker_down_is_degraded_and_the_password_is_not_shown(settings, connect
 
 
 def test_a_database_that_hangs_is_reported_down_within_the_timeout(monkeypatch):
+    release = threading.Event()
+
     class HangingEngine:
         def raw_connection(self):
-            time.sleep(2)
+            release.wait(30)  # hangs until the test lets it go (bounded, so the thread always ends)
             raise AssertionError("should have been abandoned")
 
     class HangingDatabase:
         engine = HangingEngine()
 
     monkeypatch.setattr(health, "database", HangingDatabase())
-    started = time.monotonic()
-    state = health.check_database(timeout=0.2)
-    assert time.monotonic() - started < 1
-    assert state["status"] == "down"
-    assert "no answer" in state["error"]
+    try:
+        # The connection hangs until the finally below: an answer at all means the check gave up on it.
+        state = health.check_database(timeout=0.2)
+        assert state["status"] == "down"
+        assert "no answer" in state["error"]
+    finally:
+        release.set()
 
 
 def test_redact_url_hides_passwords_only():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from engine.sandbox import SandboxViolation, check_expression, check_script, evaluate, execute
@@ -186,12 +184,10 @@ def test_every_violation_is_listed_in_source_order() -> None:
 
 
 def test_checks_never_run_the_code() -> None:
-    started = time.perf_counter()
-
+    # Running any of these would hang, raise or exhaust memory; checking them only reads the syntax tree.
     assert check_script("while True:\n    pass") == []
     assert check_script("x = 1 / 0") == []
     assert check_expression("10 ** 10 ** 10") == []
-    assert time.perf_counter() - started < 0.5
 
 
 @pytest.mark.parametrize(
