@@ -21,6 +21,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system ipd \
     && useradd --system --gid ipd --home-dir /app --no-create-home --shell /usr/sbin/nologin ipd
 
+# Pango and fonts with Cyrillic and Arabic glyphs for WeasyPrint's PDFs (printable plans, subject-access summaries).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 # Exactly the locked versions, each checked against its hash (make lock regenerates the file).

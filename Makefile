@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export IPD_ENV ?= development
 
-.PHONY: run test install assets translations lint lock browser-deps clean
+.PHONY: run test install assets translations lint lock browser-deps pdf-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,17 @@ assets: $(VENDOR)/.installed
 .env:
 	printf 'IPD_ENV=development\n' > $@
 
-install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo assets .env
+# WeasyPrint (printable plans, subject-access summaries) needs Pango and fonts with Cyrillic and Arabic glyphs.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pdf-deps:
+	@missing=$$(for p in $(PDF_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for PDF output: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+install: $(STAMP) web/translations/pl/LC_MESSAGES/messages.mo assets .env pdf-deps
 
 run: install
 	$(BIN)/ipd db upgrade
