@@ -60,6 +60,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
 
+    from web.administration import bp as administration_bp
+
+    app.register_blueprint(administration_bp)
+
     from web.commands import register_commands
 
     register_commands(app)
