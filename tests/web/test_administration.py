@@ -17,6 +17,7 @@ from engine.administration.partners import partners_for_office
 from engine.audit.models import AuditEvent
 from engine.subsidies.models import SubsidyBudget
 from tests import factories
+from tests.web.test_cases_pages import library, open_task, staff  # noqa: F401 - fixtures
 
 NEW_PASSWORD = "violet-lantern-orbit-92"
 
@@ -245,3 +246,36 @@ def test_programme_settings_are_changed_by_a_national_administrator_only(  # typ
         "programme.setting_changed",
         "programme.setting_reset",
     ]
+
+
+def test_the_referral_form_suggests_the_offices_active_partners(client, login, db_session, library, staff) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from engine.administration.partners import add_partner
+    from engine.cases.service import BeneficiaryInput, open_case
+    from engine.instances.service import start_instance
+
+    sw = staff["sw"]
+    national = factories.user(db_session, "national_admin", office_code="WAW")
+    add_partner(
+        db_session,
+        national,
+        name="Powiatowy Urząd Pracy w Lublinie",
+        kind="employment",
+        office_id=sw.office_id,
+        contact=None,
+    )
+    add_partner(
+        db_session,
+        national,
+        name="Urząd Pracy m.st. Warszawy",
+        kind="employment",
+        office_id=staff["waw"].office_id,
+        contact=None,
+    )
+    case = open_case(db_session, sw, BeneficiaryInput("Olena", "Kovalenko"))
+    start_instance(db_session, sw, "referral", case=case)
+    task = open_task(db_session, case.id, "Task_send_referral")
+    db_session.commit()
+    login(sw)
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'list="referral_partner_name-suggestions"' in page
+    assert '<option value="Powiatowy Urząd Pracy w Lublinie">' in page and "Warszawy" not in page
