@@ -12,7 +12,7 @@ import unicodedata
 
 from anyascii import anyascii
 
-_NOT_LETTER = re.compile(r"[^a-z]+")
+_NOT_LETTER = re.compile(r"[^a-z0-9]+")
 _VOWELS = re.compile(r"[aeiouy]")
 #: Spellings of one sound across transliteration schemes, made equal before the vowels go.
 _SOUNDS = (("kh", "h"), ("ch", "c"), ("sh", "s"), ("zh", "z"), ("ph", "f"), ("w", "v"), ("j", "i"), ("q", "k"))
@@ -31,7 +31,7 @@ def latin(text: str | None) -> str:
 
 
 def compact(text: str | None) -> str:
-    """Latin letters only: "Al-Hassan" → "alhassan"."""
+    """Latin letters and digits only: "Al-Hassan" → "alhassan"."""
     return _NOT_LETTER.sub("", latin(text))
 
 
