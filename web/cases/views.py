@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -34,6 +34,7 @@ from engine.cases.service import (
     start_case,
     visible_cases,
 )
+from engine.documents.service import list_documents
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances.models import ProcessInstance
 from engine.pagination import PageWindow, count_rows
@@ -44,6 +45,7 @@ from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
 from engine.team.flags import flag_for_team, team_flag
 from web.cases import bp
+from web.cases.documents import KIND_LABELS, VISIBILITY_LABELS
 from web.cases.duplicates import REASON_LABELS, case_search, duplicate_person
 from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
@@ -185,8 +187,10 @@ def show(case_id: int) -> str:
         for process_id in current_process_ids(db, instance)
     ]
     flag = team_flag(db, case.id)
+    documents = list_documents(db, actor, case)
     names = _user_names(
         {case.case_manager_id, flag.set_by_id if flag else None}
+        | {d.uploaded_by_id for d in documents}
         | {t.assignee_id for t in casefile.open_tasks}
         | set(casefile.user_ids())
     )
@@ -203,6 +207,11 @@ def show(case_id: int) -> str:
         may_withdraw_consent=case.status == "open" and _records_consents(actor, case),
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
+        documents=documents,
+        document_kinds=KIND_LABELS,
+        document_visibilities=VISIBILITY_LABELS,
+        document_max_mb=max(1, int(current_app.config["IPD_DOCUMENT_MAX_BYTES"]) // (1024 * 1024)),
+        may_upload_documents=actor.has_role(*SPECIALIST_ROLES, Role.SUPERVISOR),
     )
     # The one commit of the request: the read is audited once the page is ready to be shown.
     record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)
