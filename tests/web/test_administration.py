@@ -279,3 +279,13 @@ def test_the_referral_form_suggests_the_offices_active_partners(client, login, d
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'list="referral_partner_name-suggestions"' in page
     assert '<option value="Powiatowy Urząd Pracy w Lublinie">' in page and "Warszawy" not in page
+
+
+def test_an_office_administrator_edits_their_office(client, login, make_user, offices, db_session) -> None:  # type: ignore[no-untyped-def]
+    lub, _ = offices
+    login(make_user("admin", office_code="LUB"))
+    response = client.post(f"/administration/offices/{lub.id}", data={"name": "Centrum Lublin", "city": "Lublin"})
+    assert response.status_code == 303
+    db_session.expire_all()
+    assert db_session.get(Office, lub.id).name == "Centrum Lublin"
+    assert _events(db_session, "office.updated")[-1].details == {"fields": ["name"]}
