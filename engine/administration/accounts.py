@@ -129,6 +129,8 @@ def edit_user(
         raise InvalidInput("the name is required", {"display_name": "give the person's name"})
     if preferred_locale and preferred_locale not in LOCALES:
         raise InvalidInput("unsupported language", {"preferred_locale": f"one of {', '.join(LOCALES)}"})
+    if user.has_role(Role.NATIONAL_ADMIN) and not is_national_admin(actor):
+        raise Forbidden("only national administrators change a national administrator's account")
     wanted = _roles(roles)
     before = set(user.roles)
     _check_grants(actor, before, wanted)
