@@ -67,10 +67,16 @@ def _name_forms(given: str | None, family: str | None, original: str | None) -> 
     return _words(given) | from_original, family_forms
 
 
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
 def _alike(a: str, b: str) -> int:
     """How alike two compacted names are (0-100): fuzzy ratio, or 100 for the same consonant skeleton."""
     if a == b:
         return 100
+    if _digits(a) != _digits(b):
+        return 0  # "Person1" and "Person2": numbered placeholders are told apart by their numbers
     bones = skeleton(a)
     if len(bones) >= SKELETON_MIN and bones == skeleton(b):
         return 100

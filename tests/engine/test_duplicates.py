@@ -158,3 +158,9 @@ def test_a_supervisor_closes_a_duplicate_case(db_session, sw) -> None:  # type: 
     assert twice.status == CaseStatus.CLOSED and twice.closure_reason == "duplicate"
     kinds = [e.kind for e in db_session.scalars(select(AuditEvent).where(AuditEvent.case_id == twice.id))]
     assert "closure.case_closed" in kinds and "case.closed_as_duplicate" in kinds
+
+
+def test_numbered_placeholders_are_told_apart(db_session, sw) -> None:  # type: ignore[no-untyped-def]
+    first = open_case(db_session, sw, BeneficiaryInput("Person1", "Kovalenko", BORN))
+    assert first.beneficiary_id not in _found(db_session, sw, Person("Person2", "Kovalenko", None, BORN))
+    assert first.beneficiary_id in _found(db_session, sw, Person("Person1", "Kowalenko", None, BORN))
