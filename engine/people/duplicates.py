@@ -108,15 +108,23 @@ def find_candidates(session: Session, actor: User, person: Person, *, limit: int
 
     given, family = _name_forms(person.given_names_latin, person.family_name_latin, person.names_original)
     original = fold(person.names_original)
-    rows = session.execute(
-        select(
-            Beneficiary.id,
-            Beneficiary.given_names_latin,
-            Beneficiary.family_name_latin,
-            Beneficiary.names_original,
-            Beneficiary.date_of_birth,
-        ).where(in_office)
-    ).all()
+    compared = select(
+        Beneficiary.id,
+        Beneficiary.given_names_latin,
+        Beneficiary.family_name_latin,
+        Beneficiary.names_original,
+        Beneficiary.date_of_birth,
+    ).where(in_office)
+    if person.date_of_birth is not None:
+        # Born on another day is another person, unless an identifier says otherwise: only these need comparing.
+        compared = compared.where(
+            or_(
+                Beneficiary.date_of_birth.is_(None),
+                Beneficiary.date_of_birth == person.date_of_birth,
+                Beneficiary.id.in_(by_document | by_pesel),
+            )
+        )
+    rows = session.execute(compared).all()
     found: dict[int, tuple[tuple[Reason, ...], int]] = {}
     for row in rows:
         reasons: list[Reason] = []
