@@ -42,9 +42,9 @@ COPY processes ./processes
 COPY --from=assets /build/web/static/vendor ./web/static/vendor
 RUN pip install --no-deps --no-build-isolation -e . \
     && pybabel compile -d web/translations \
-    && mkdir -p /var/lib/ipd \
-    && chown ipd:ipd /var/lib/ipd \
-    && chmod 0700 /var/lib/ipd
+    && mkdir -p /var/lib/ipd /var/lib/ipd-documents \
+    && chown ipd:ipd /var/lib/ipd /var/lib/ipd-documents \
+    && chmod 0700 /var/lib/ipd /var/lib/ipd-documents
 
 USER ipd
 EXPOSE 8000

@@ -42,6 +42,10 @@ class Settings:
     sentry_dsn: str | None = None
     #: "json" (one object per line, for log collectors) or "text".
     log_format: str = "text"
+    #: Where uploaded case documents are kept (outside the web root); default: ``documents`` in the instance folder.
+    documents_path: Path | None = None
+    #: The largest document upload, in bytes.
+    document_max_bytes: int = 10 * 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -64,6 +68,15 @@ class Settings:
             "sentry_dsn": env_vars.get("IPD_SENTRY_DSN") or None,
             "log_format": env_vars.get("IPD_LOG_FORMAT", "json" if env == "production" else "text").strip().lower(),
         }
+        if env_vars.get("IPD_DOCUMENTS_PATH"):
+            values["documents_path"] = Path(env_vars["IPD_DOCUMENTS_PATH"]).resolve()
+        if "IPD_DOCUMENT_MAX_BYTES" in env_vars:
+            raw = env_vars["IPD_DOCUMENT_MAX_BYTES"].strip()
+            if not raw.isdigit() or not 1024 <= int(raw) <= 50 * 1024 * 1024:
+                raise ConfigError(
+                    f"IPD_DOCUMENT_MAX_BYTES must be a number of bytes from 1024 to 52428800, got {raw!r}"
+                )
+            values["document_max_bytes"] = int(raw)
         if "IPD_TRUSTED_PROXIES" in env_vars:
             raw = env_vars["IPD_TRUSTED_PROXIES"].strip()
             if not raw.isdigit() or int(raw) > 10:
@@ -93,7 +106,8 @@ class Settings:
         broker_url = self.broker_url
         if broker_url == EMBEDDED:
             broker_url = f"sqla+sqlite:///{self.instance_path / 'broker.sqlite3'}"
-        return replace(self, database_url=database_url, broker_url=broker_url)
+        documents_path = self.documents_path or self.instance_path / "documents"
+        return replace(self, database_url=database_url, broker_url=broker_url, documents_path=documents_path)
 
     @property
     def broker_is_embedded(self) -> bool:

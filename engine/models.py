@@ -2,6 +2,7 @@
 
 from engine.accounts import models as accounts_models
 from engine.accounts import tokens as tokens_models  # noqa: F401  (the api_tokens table)
+from engine.administration import models as administration_models
 from engine.aid import models as aid_models
 from engine.assessments import models as assessments_models
 from engine.audit import models as audit_models
@@ -11,6 +12,7 @@ from engine.closure import models as closure_models
 from engine.db import Base
 from engine.definitions import models as definitions_models
 from engine.delivery import models as delivery_models
+from engine.documents import models as documents_models
 from engine.instances import models as instances_models
 from engine.jobs import models as jobs_models
 from engine.people import models as people_models
@@ -24,6 +26,7 @@ metadata = Base.metadata
 __all__ = [
     "metadata",
     "accounts_models",
+    "administration_models",
     "aid_models",
     "assessments_models",
     "audit_models",
@@ -32,6 +35,7 @@ __all__ = [
     "closure_models",
     "definitions_models",
     "delivery_models",
+    "documents_models",
     "instances_models",
     "jobs_models",
     "people_models",

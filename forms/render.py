@@ -57,6 +57,9 @@ class Field:
     max_length: int | None = None
     minimum: int | float | None = None
     maximum: int | float | None = None
+    #: The name of a list the application offers as suggestions for a free-text field (``x-suggest``).
+    suggest: str | None = None
+    suggestions: list[str] = field(default_factory=list)
 
     @property
     def is_group(self) -> bool:
@@ -203,6 +206,7 @@ def _field(
         max_length=schema.get("maxLength"),
         minimum=schema.get("minimum"),
         maximum=schema.get("maximum"),
+        suggest=schema.get("x-suggest"),
     )
     if widget == "group":
         items = schema["items"]

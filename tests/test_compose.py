@@ -279,3 +279,10 @@ def test_request_figures_of_all_gunicorn_workers_are_summed(tmp_path, monkeypatc
     ).stdout
     count = next(line for line in out.splitlines() if line.startswith("ipd_http_request_duration_seconds_count"))
     assert count.rstrip().endswith(" 2.0"), count
+
+
+def test_case_documents_live_in_their_own_volume(compose, services):
+    folder = services["web"]["environment"]["IPD_DOCUMENTS_PATH"]
+    for name in APP_SERVICES:
+        mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in services[name]["volumes"]}
+        assert mounts.get(folder) in compose["volumes"], name

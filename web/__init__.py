@@ -34,6 +34,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
         BABEL_TRANSLATION_DIRECTORIES="translations",
+        IPD_DOCUMENTS_PATH=str(settings.documents_path),
+        IPD_DOCUMENT_MAX_BYTES=settings.document_max_bytes,
     )
     app.config.update(overrides)
 
@@ -59,6 +61,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+
+    from web.administration import bp as administration_bp
+
+    app.register_blueprint(administration_bp)
 
     from web.commands import register_commands
 

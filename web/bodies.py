@@ -28,11 +28,28 @@ def large_body(view: F) -> F:
     return view
 
 
+#: Room for the form fields and multipart framing around a file of a configured size.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def file_body(config_key: str) -> Callable[[F], F]:
+    """Let this route take one file of up to ``app.config[config_key]`` bytes (plus its form) and no more."""
+
+    def mark(view: F) -> F:
+        view.file_body_key = config_key  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def body_limit(view: Callable[..., Any] | None) -> int:
     """The largest body the view of this request takes."""
     overall = int(current_app.config.get("MAX_CONTENT_LENGTH") or LARGE_BODY_BYTES)
     if view is not None and getattr(view, "large_body", False):
         return overall
+    key = getattr(view, "file_body_key", None) if view is not None else None
+    if key is not None:
+        return min(overall, int(current_app.config[key]) + FORM_OVERHEAD_BYTES)
     return min(overall, int(current_app.config.get("IPD_MAX_BODY_BYTES", DEFAULT_BODY_BYTES)))
 
 

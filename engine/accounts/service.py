@@ -26,7 +26,9 @@ OFFICE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 LOCALES = ("pl", "en")
 
 
-def create_office(session: Session, code: str, name: str, city: str | None = None) -> Office:
+def create_office(
+    session: Session, code: str, name: str, city: str | None = None, *, actor: User | None = None
+) -> Office:
     """Create an office; codes are short upper-case identifiers such as ``LUB``."""
     code = code.strip().upper()
     if not OFFICE_CODE_RE.match(code):
@@ -38,7 +40,7 @@ def create_office(session: Session, code: str, name: str, city: str | None = Non
     office = Office(code=code, name=name.strip(), city=(city or "").strip() or None)
     session.add(office)
     session.flush()
-    record(session, "office.created", office_id=office.id, code=code)
+    record(session, "office.created", actor=actor, office_id=office.id, code=code)
     return office
 
 
@@ -59,6 +61,7 @@ def create_user(
     display_name: str | None = None,
     email: str | None = None,
     preferred_locale: str | None = None,
+    actor: User | None = None,
 ) -> User:
     """Create an active user; every problem is reported against its field."""
     username = username.strip().lower()
@@ -95,7 +98,7 @@ def create_user(
     user.set_roles(role_set)
     session.add(user)
     session.flush()
-    record(session, "user.created", office_id=office.id, user_id=user.id, roles=sorted(role_set))
+    record(session, "user.created", actor=actor, office_id=office.id, user_id=user.id, roles=sorted(role_set))
     return user
 
 

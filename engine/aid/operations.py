@@ -21,8 +21,8 @@ SUBJECT = Subject("aid_request", "aid_request_id")
 DECISION_FORM = DecisionForm("aid_decision", "aid_decision_comment", ("approve", "reject"), needs_comment="reject")
 
 
-def approval_limit() -> Decimal:
-    return Decimal(programme.amount("IPD_MATERIAL_AID_APPROVAL_LIMIT"))
+def approval_limit(session: Session) -> Decimal:
+    return Decimal(programme.setting(session, "IPD_MATERIAL_AID_APPROVAL_LIMIT"))
 
 
 def load_request(session: Session, call: Call, *, lock: bool = False) -> AidRequest:
@@ -46,7 +46,7 @@ def request_aid(call: Call) -> Mapping[str, Any]:
     form = call.form
     category = inputs.choice(form, "aid_category", AID_CATEGORIES)
     amount = inputs.money(form, "aid_amount")
-    limit = approval_limit()
+    limit = approval_limit(call.session)
     if category in ALWAYS_APPROVED_BY_SUPERVISOR:
         needs, reason = True, "category"
     elif amount > limit:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.accounts.roles import Role
@@ -64,6 +64,12 @@ class Beneficiary(Base):
     registered_at: Mapped[datetime | None]
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Casefolded names in every script plus their Latin transliteration: what searches and duplicate checks
+    #: compare (SQLite's lower() folds ASCII only). Kept by ``engine.people.names`` whenever a name changes.
+    search_key: Mapped[str | None] = mapped_column(Text)
+    #: Set when a supervisor merged this record into another: its records moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
+    merged_at: Mapped[datetime | None]
 
     @property
     def display_name(self) -> str:
@@ -118,3 +124,12 @@ class CaseMember(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="members")
+
+
+@event.listens_for(Beneficiary, "before_insert")
+@event.listens_for(Beneficiary, "before_update")
+def _keep_search_key(_mapper: Any, _connection: Any, person: Beneficiary) -> None:
+    """Every write of a beneficiary's names refreshes the search key, whichever operation made it."""
+    from engine.people.names import search_key
+
+    person.search_key = search_key(person.given_names_latin, person.family_name_latin, person.names_original)

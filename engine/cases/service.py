@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
@@ -45,18 +45,21 @@ class BeneficiaryInput:
 
 
 def find_duplicates(
-    session: Session, actor: User, given: str, family: str, born: date | None, document_number: str | None
+    session: Session,
+    actor: User,
+    given: str,
+    family: str,
+    born: date | None,
+    document_number: str | None,
+    *,
+    names_original: str | None = None,
+    pesel: str | None = None,
 ) -> list[Beneficiary]:
-    """Beneficiaries in the actor's office matching name and birth date, or the document number."""
-    conditions: list[ColumnElement[bool]] = [
-        (func.lower(Beneficiary.family_name_latin) == family.strip().lower())
-        & (func.lower(Beneficiary.given_names_latin) == given.strip().lower())
-        & (Beneficiary.date_of_birth == born)
-    ]
-    if document_number and document_number.strip():
-        conditions.append(func.upper(Beneficiary.document_number) == document_number.strip().upper())
-    stmt = select(Beneficiary).where(Beneficiary.office_id == actor.office_id, or_(*conditions)).limit(20)
-    return list(session.scalars(stmt))
+    """Beneficiaries in the actor's office that may be this person (see ``engine.people.duplicates``)."""
+    from engine.people.duplicates import Person, find_candidates
+
+    person = Person(given, family, names_original, born, document_number, pesel)
+    return [candidate.beneficiary for candidate in find_candidates(session, actor, person)]
 
 
 def open_case(

@@ -107,7 +107,7 @@ def apply_for_subsidy(call: Call) -> Mapping[str, Any]:
     lease_until = inputs.optional_day(form, "subsidy_lease_until")
     if lease_until is not None and lease_until < utcnow().date():
         raise InvalidInput("the lease has ended", {"subsidy_lease_until": "cannot be in the past"})
-    result = assess(rent, size, income, programme.subsidy_settings())
+    result = assess(rent, size, income, programme.subsidy_settings(call.session))
     subsidy = HousingSubsidy(
         case_id=case.id,
         office_id=case.office_id,

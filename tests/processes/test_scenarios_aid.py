@@ -130,3 +130,24 @@ def test_the_decision_stays_on_the_request_the_approval_was_opened_for(start, de
     first.complete("Task_approve_aid", sample("material_aid/approval"), actor="ewa")
     assert _request(first).status == AidStatus.APPROVED
     assert _request(second).status == AidStatus.AWAITING_APPROVAL
+
+
+def test_a_national_administrators_limit_overrides_the_environment_and_is_audited(start) -> None:
+    from engine.accounts.models import Office
+    from engine.audit.models import AuditEvent
+    from engine.programme import change_setting
+    from tests import factories
+
+    s = start("material_aid")
+    office = s.session.scalars(select(Office).order_by(Office.id)).first()
+    national = factories.user(s.session, "national_admin", office_code=office.code)
+    change_setting(s.session, national, "IPD_MATERIAL_AID_APPROVAL_LIMIT", "100.00")
+    s.complete("Task_request_aid", sample("material_aid/request"))  # 149.99: within the environment's 300.00
+    request = _request(s)
+    assert (request.needs_approval, request.approval_reason, request.approval_limit) == (
+        True,
+        "amount_above_limit",
+        Decimal("100.00"),
+    )
+    event = s.session.scalars(select(AuditEvent).where(AuditEvent.kind == "programme.setting_changed")).one()
+    assert event.details["setting"] == "IPD_MATERIAL_AID_APPROVAL_LIMIT" and event.actor_id == national.id

@@ -6,12 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import Undefined
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -29,21 +29,24 @@ from engine.cases.models import Beneficiary, Case
 from engine.cases.occurrences import OCCURRENCE_PROCESSES, start_occurrence
 from engine.cases.service import (
     BeneficiaryInput,
-    find_duplicates,
     get_case,
     open_case,
     start_case,
     visible_cases,
 )
+from engine.documents.service import list_documents
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances.models import ProcessInstance
 from engine.pagination import PageWindow, count_rows
+from engine.people.duplicates import find_candidates
 from engine.people.operations import withdraw_consent as record_consent_withdrawal
 from engine.rights import rights_of
 from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
 from engine.team.flags import flag_for_team, team_flag
 from web.cases import bp
+from web.cases.documents import KIND_LABELS, VISIBILITY_LABELS
+from web.cases.duplicates import REASON_LABELS, case_search, duplicate_person
 from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
 from web.cases.timeline import case_timeline
@@ -92,15 +95,7 @@ def index() -> str:
     window = PageWindow.numbered(page_arg(), PAGE_SIZE)
     stmt = visible_cases(_actor()).join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
     if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Case.number).like(like),
-                func.lower(Beneficiary.family_name_latin).like(like),
-                func.lower(Beneficiary.given_names_latin).like(like),
-                func.lower(func.coalesce(Beneficiary.names_original, "")).like(like),
-            )
-        )
+        stmt = stmt.where(case_search(query))
     total = count_rows(db, stmt)
     cases = db.scalars(
         window.apply(stmt.order_by(Case.opened_at.desc(), Case.id.desc()).options(joinedload(Case.beneficiary)))
@@ -131,18 +126,16 @@ def new() -> str | Response | tuple[str, int]:
     matches: list[dict[str, Any]] = []
     if form.validate_on_submit():
         person = _beneficiary_input(form)
-        found = find_duplicates(
-            db, actor, person.given_names_latin, person.family_name_latin, person.date_of_birth, person.document_number
-        )
+        found = find_candidates(db, actor, duplicate_person(person))
         if found and not form.confirm_new_person.data:
-            for beneficiary in found:
+            for candidate in found:
                 visible = [
                     c
-                    for c in db.scalars(select(Case).where(Case.beneficiary_id == beneficiary.id))
+                    for c in db.scalars(select(Case).where(Case.beneficiary_id == candidate.beneficiary.id))
                     if c.can_view(actor)
                 ]
-                matches.append({"beneficiary": beneficiary, "cases": visible})
-            return render_template("cases/new.html", form=form, matches=matches), 200
+                matches.append({"beneficiary": candidate.beneficiary, "cases": visible, "reasons": candidate.reasons})
+            return render_template("cases/new.html", form=form, matches=matches, reason_labels=REASON_LABELS), 200
         try:
             case = open_case(db, actor, person)
         except InvalidInput as error:
@@ -194,8 +187,10 @@ def show(case_id: int) -> str:
         for process_id in current_process_ids(db, instance)
     ]
     flag = team_flag(db, case.id)
+    documents = list_documents(db, actor, case)
     names = _user_names(
         {case.case_manager_id, flag.set_by_id if flag else None}
+        | {d.uploaded_by_id for d in documents}
         | {t.assignee_id for t in casefile.open_tasks}
         | set(casefile.user_ids())
     )
@@ -212,6 +207,11 @@ def show(case_id: int) -> str:
         may_withdraw_consent=case.status == "open" and _records_consents(actor, case),
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
+        documents=documents,
+        document_kinds=KIND_LABELS,
+        document_visibilities=VISIBILITY_LABELS,
+        document_max_mb=max(1, int(current_app.config["IPD_DOCUMENT_MAX_BYTES"]) // (1024 * 1024)),
+        may_upload_documents=actor.has_role(*SPECIALIST_ROLES, Role.SUPERVISOR),
     )
     # The one commit of the request: the read is audited once the page is ready to be shown.
     record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)

@@ -24,6 +24,7 @@ from engine.tasks.service import complete_task, get_task, save_draft
 from forms.registry import FormNotFound
 from forms.render import Field, add_row, build_fields, parse_form, remove_row
 from forms.validation import validate_data
+from web.administration.suggestions import offer_partners
 from web.db import get_db
 from web.records import ShownCard, shown_card
 from web.work import bp
@@ -82,6 +83,8 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
     # A task whose form fed an operation keeps no copy of the answers: its record card shows them.
     shown = task.submitted if task.state == TaskState.COMPLETED and not task.operation else data
     fields = build_fields(schema, shown, locale, errors)
+    if case is not None:
+        offer_partners(db, fields, case.office_id)
     paths = _paths(fields)
     restricted = special_category(task, user)
     subject = subject_card(db, task, locale)

@@ -1,0 +1,1 @@
+"""Administration in the browser: offices, users, password resets, partner institutions, programme settings."""

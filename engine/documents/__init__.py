@@ -1,0 +1,1 @@
+"""Scanned documents on a case: decisions, residence cards, the signed IPD."""
