@@ -18,6 +18,7 @@ from engine.definitions.forms import DeployedForms, task_forms
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances import service as instances
 from engine.instances.models import Incident, InstanceStatus
+from engine.notifications import events as notification_events
 from engine.operations.binding import form_operation, run_form_operation, subject_id
 from engine.spiff.runner import StepFailed
 from engine.tasks.models import HumanTask, TaskState
@@ -128,6 +129,7 @@ def assign_task(session: Session, actor: User, task_id: int, assignee_id: int) -
     task.assignee_id = assignee.id
     task.claimed_at = utcnow()
     _associate(session, task, assignee)
+    notification_events.task_assigned(session, task, actor)
     record(
         session,
         "task.assigned",

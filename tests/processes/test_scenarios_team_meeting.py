@@ -12,6 +12,7 @@ from engine.team.models import MeetingStatus, TeamDecision, TeamMeeting
 from tests.processes.driver import FormDataRejected
 from tests.processes.samples import sample
 
+CYCLE = {"extra_meeting": False}
 REASONS = ["Housing crisis", "Trafficking indicators"]
 
 
@@ -43,7 +44,7 @@ def minutes_for(case, **changes) -> dict:
 
 
 def test_meetings_wait_for_the_meeting_month_and_propose_the_flagged_cases(start) -> None:
-    s = start("team_meeting")
+    s = start("team_meeting", CYCLE)
     assert [t.value[:10] for t in s.waiting_timers()] == ["2026-02-01"]
     cases = flag_cases(s)
     s.advance_to(datetime(2026, 1, 31, 12, tzinfo=UTC))
@@ -84,7 +85,7 @@ def test_meetings_wait_for_the_meeting_month_and_propose_the_flagged_cases(start
 
 
 def test_an_agenda_may_name_only_cases_of_the_office(start) -> None:
-    s = start("team_meeting")
+    s = start("team_meeting", CYCLE)
     s.advance_to(datetime(2026, 2, 1, 12, tzinfo=UTC))
     with pytest.raises(FormDataRejected, match="case_ref"):
         s.complete("Task_prepare_agenda", sample("team/agenda"), actor="ewa")
@@ -92,7 +93,7 @@ def test_an_agenda_may_name_only_cases_of_the_office(start) -> None:
 
 
 def test_minutes_cannot_predate_the_planned_meeting(start) -> None:
-    s = start("team_meeting")
+    s = start("team_meeting", CYCLE)
     s.advance_to(datetime(2026, 2, 1, 12, tzinfo=UTC))
     s.complete(
         "Task_prepare_agenda", sample("team/agenda", agenda_items=[], meeting_planned_on="2026-02-12"), actor="ewa"
@@ -106,5 +107,5 @@ def test_minutes_cannot_predate_the_planned_meeting(start) -> None:
 
 
 def test_a_cycle_started_in_december_meets_next_february(start) -> None:
-    s = start("team_meeting", start=datetime(2026, 12, 3, 9, tzinfo=UTC))
+    s = start("team_meeting", CYCLE, start=datetime(2026, 12, 3, 9, tzinfo=UTC))
     assert [t.value[:10] for t in s.waiting_timers()] == ["2027-02-01"]
