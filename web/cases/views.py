@@ -43,6 +43,7 @@ from engine.rights import rights_of
 from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
 from engine.team.flags import flag_for_team, team_flag
+from engine.team.read import case_decisions
 from web.cases import bp
 from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
@@ -194,8 +195,10 @@ def show(case_id: int) -> str:
         for process_id in current_process_ids(db, instance)
     ]
     flag = team_flag(db, case.id)
+    team_decisions = case_decisions(db, case.id)
     names = _user_names(
         {case.case_manager_id, flag.set_by_id if flag else None}
+        | {d.assignee_id for d, _m in team_decisions}
         | {t.assignee_id for t in casefile.open_tasks}
         | set(casefile.user_ids())
     )
@@ -204,6 +207,7 @@ def show(case_id: int) -> str:
         case=case,
         cf=casefile,
         team_flag=flag,
+        team_decisions=team_decisions,
         rights=rights,
         timeline=case_timeline(db, case.id),
         diagrams=diagrams,
