@@ -59,9 +59,7 @@ def team_office(live_server) -> Iterator[dict[str, int]]:  # type: ignore[no-unt
             email="kasia@example.org",
             preferred_locale="pl",
         )
-        case = open_case(
-            session, manager, BeneficiaryInput(given_names_latin="Mariia", family_name_latin="Teamova")
-        )
+        case = open_case(session, manager, BeneficiaryInput(given_names_latin="Mariia", family_name_latin="Teamova"))
         # The psychologist becomes a member of the case by taking its session, as in the inbox.
         outcome = start_occurrence(session, manager, case, "service_session", session_role="psychologist")
         claim_task(session, psy, outcome.new_task_ids[0])
