@@ -42,6 +42,11 @@ def get_task(session: Session, actor: User, task_id: int) -> HumanTask:
     return task
 
 
+def associate_with_case(session: Session, task: HumanTask, user: User) -> None:
+    """Give the holder of a task routed to them by name (a team decision) access to its case."""
+    _associate(session, task, user)
+
+
 def _associate(session: Session, task: HumanTask, user: User) -> None:
     """Working on a case task gives the specialist record-level access to the case."""
     if task.case_id is None or task.role is None or task.role == Role.SUPERVISOR:

@@ -48,6 +48,19 @@ def start_data(session: Session, decision: TeamDecision) -> dict[str, Any]:
     return data
 
 
+def _give_access(session: Session, task_ids: list[int]) -> None:
+    """The person the team named works on the case: like taking a task, that makes them a member of it."""
+    from engine.tasks.models import HumanTask
+    from engine.tasks.service import associate_with_case
+
+    for task_id in task_ids:
+        task = session.get(HumanTask, task_id)
+        if task is not None and task.assignee_id is not None:
+            holder = session.get(User, task.assignee_id)
+            if holder is not None:
+                associate_with_case(session, task, holder)
+
+
 def dispatch_decisions(session: Session, actor: User, office_id: int, decisions: list[TeamDecision]) -> None:
     """Start the follow-up of every decision and tell the people it goes to."""
     from engine.instances.service import start_instance
@@ -63,6 +76,7 @@ def dispatch_decisions(session: Session, actor: User, office_id: int, decisions:
             office_id=office_id,
         )
         decision.instance_id = outcome.instance.id
+        _give_access(session, outcome.new_task_ids)
         if decision.kind == DecisionKind.TASK:
             notification_events.team_decision(
                 session,

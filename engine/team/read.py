@@ -101,3 +101,25 @@ def visible_agenda(session: Session, actor: User, meeting: TeamMeeting) -> list[
 def may_read_meeting(actor: User, meeting: TeamMeeting) -> bool:
     """Members of the office (the team's internal members) read its meetings."""
     return actor.active and actor.office_id == meeting.office_id
+
+
+@record_view("team_decision")
+def team_decision_card(session: Session, actor: User, record_id: int) -> RecordCard | None:
+    """What the team decided, shown on the follow-up task and readable by whoever may read the case."""
+    decision = session.get(TeamDecision, record_id)
+    if decision is None:
+        return None
+    meeting = session.get(TeamMeeting, decision.meeting_id)
+    assert meeting is not None
+    values = {
+        "meeting_held_on": meeting.held_on.isoformat() if meeting.held_on else None,
+        "case_ref": _ref(session, decision.case_id),
+        "decision": decision.decision,
+        "decision_kind": decision.kind,
+        "due_on": decision.due_on.isoformat(),
+        "follow_up_outcome": decision.outcome,
+    }
+    section = RecordSection("team/decision", values, by_id=meeting.recorded_by_id, at=meeting.recorded_at)
+    return RecordCard(
+        "team_decision", decision.id, decision.case_id, [section], meeting.recorded_by_id, office_id=meeting.office_id
+    )

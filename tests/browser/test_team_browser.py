@@ -219,6 +219,7 @@ def test_a_flagged_case_is_decided_by_the_team_and_the_counsellor_is_told(  # ty
         expect(note).to_contain_text("Zespół interdyscyplinarny zlecił zadanie")
         note.get_by_role("button", name="Otwórz").click()
         expect(page.locator("h1")).to_have_text("Wykonaj decyzję zespołu")
+        expect(page.locator("main")).to_contain_text("Znaleźć kurs zawodowy")  # what the team decided
         expect(page.locator(".bell-count")).to_have_text("0")
         page.screenshot(path=str(SCREENSHOTS / "team-decision-task.png"), full_page=True)
     finally:

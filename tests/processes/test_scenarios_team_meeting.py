@@ -156,6 +156,9 @@ def test_a_decision_becomes_a_task_for_the_named_person_with_its_deadline(start)
     assert follow_up is not None
     assert (follow_up.role, follow_up.assignee_id) == ("career_counsellor", counsellor.id)
     assert follow_up.due_at.date().isoformat() == "2026-02-27"
+    s.session.expire(cases[0], ["members"])
+    assert cases[0].can_view(counsellor), "the person the team named may open the case"
+    assert not cases[0].can_view(other)
     notes = s.session.scalars(select(Notification).where(Notification.kind == "team_decision")).all()
     assert [(n.user_id, n.case_id, n.task_id) for n in notes] == [(counsellor.id, cases[0].id, follow_up.id)]
     assert "Person0" not in repr(notes[0].params) and notes[0].params["case_number"] == cases[0].number
