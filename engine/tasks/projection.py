@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.accounts.models import User
+from engine.accounts.roles import Role
 from engine.audit.service import record
 from engine.cases.models import Case
 from engine.clock import utcnow
@@ -44,17 +48,18 @@ def _input_data(forms: DeployedForms, info: HumanTaskInfo, data: dict[str, Any])
     return result
 
 
-def _routing_from_data(props: dict[str, Any], data: dict[str, Any], lane: str | None) -> tuple[Any, Any, Any]:
+#: Deadlines a process names as a day end where the offices work.
+OFFICE_ZONE = ZoneInfo("Europe/Warsaw")
+
+
+def _routing_from_data(
+    props: dict[str, Any], data: dict[str, Any], lane: str | None
+) -> tuple[str | None, int | None, datetime | None]:
     """Role, assignee and due time named by the process data, for tasks whose recipient is decided at run time.
 
     A lane is drawn once, but a team decision names its own role, person and deadline: the task's
     ``roleFrom`` / ``assigneeFrom`` / ``dueOnFrom`` properties name the data keys that hold them.
     """
-    from datetime import UTC, date, datetime, time
-    from zoneinfo import ZoneInfo
-
-    from engine.accounts.roles import Role
-
     role: str | None = lane
     wanted_role = data.get(props["roleFrom"]) if props.get("roleFrom") else None
     if isinstance(wanted_role, str) and wanted_role in {str(r) for r in Role}:
@@ -70,9 +75,14 @@ def _routing_from_data(props: dict[str, Any], data: dict[str, Any], lane: str | 
             due_on = None
     if isinstance(due_on, date):
         # Due by the end of that day where the office works.
-        local_end = datetime.combine(due_on, time(23, 59), tzinfo=ZoneInfo("Europe/Warsaw"))
+        local_end = datetime.combine(due_on, time(23, 59), tzinfo=OFFICE_ZONE)
         due_at = local_end.astimezone(UTC)
     return role, assignee_id, due_at
+
+
+def _may_hold(session: Session, user_id: int, office_id: int | None, role: str | None) -> bool:
+    user = session.get(User, user_id)
+    return user is not None and user.active and user.office_id == office_id and role is not None and user.has_role(role)
 
 
 def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) -> list[HumanTask]:
@@ -108,6 +118,8 @@ def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) ->
         data = runner.task_data(spiff_id)
         operation = get_operation(props.get("operation"))
         role, named_assignee, named_due_at = _routing_from_data(props, data, info.lane)
+        if named_assignee is not None and not _may_hold(session, named_assignee, instance.office_id, role):
+            named_assignee = None  # data naming someone outside the office or the role routes to the role
         row = HumanTask(
             spiff_task_id=spiff_id,
             instance_id=instance.id,
