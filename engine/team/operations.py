@@ -133,6 +133,14 @@ def record_team_agenda(call: Call) -> Mapping[str, Any]:
     return {"team_meeting_id": meeting.id}
 
 
+def _presenter(case: Case, user_id: int | None) -> dict[str, str]:
+    """Whoever flagged the case presents it, in their role on the case."""
+    if user_id is not None and user_id == case.case_manager_id:
+        return {"presenter_role": str(Role.SOCIAL_WORKER)}
+    roles = sorted(member.role for member in case.members if member.user_id == user_id and member.role in ROLES)
+    return {"presenter_role": roles[0]} if roles else {}
+
+
 @prefill_for("record_team_agenda")
 def agenda_proposal(call: Call) -> Mapping[str, Any]:
     """The agenda starts with every open case of the office flagged for the team, with the reason given."""
@@ -143,7 +151,7 @@ def agenda_proposal(call: Call) -> Mapping[str, Any]:
     return {
         **({"meeting_planned_on": planned} if isinstance(planned, str) else {}),
         "agenda_items": [
-            {"case_ref": case.number, "reason": flag.reason or ""}
+            {"case_ref": case.number, "reason": flag.reason or "", **_presenter(case, flag.set_by_id)}
             for case, flag in flagged_for_team(call.session, office_id)
         ],
     }

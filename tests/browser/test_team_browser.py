@@ -153,16 +153,10 @@ def test_a_flagged_case_is_decided_by_the_team_and_the_counsellor_is_told(  # ty
         expect(page.locator("main")).to_contain_text(number)
         take_from_role_queue(page, "Przygotuj agendę")
         expect(page.locator("[name='agenda_items-0-case_ref']")).to_have_value(number)
-        fill_form(
-            page,
-            "team/agenda",
-            {
-                "meeting_place": "MOPR, sala 2",
-                "agenda_items": [
-                    {"case_ref": number, "reason": "Objawy traumy utrudniają pracę", "presenter_role": "psychologist"}
-                ],
-            },
-        )
+        # The flagged case, its reason and its presenter (the psychologist who flagged it) are proposed.
+        expect(page.locator("[name='agenda_items-0-reason']")).to_have_value("Objawy traumy utrudniają pracę")
+        expect(page.locator("[name='agenda_items-0-presenter_role']")).to_have_value("psychologist")
+        fill_form(page, "team/agenda", {"meeting_place": "MOPR, sala 2"})
         submit(page)
         take_from_role_queue(page, "Zapisz protokół i decyzje")
         fill_form(

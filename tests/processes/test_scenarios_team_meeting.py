@@ -54,7 +54,8 @@ def test_meetings_wait_for_the_meeting_month_and_propose_the_flagged_cases(start
     assert agenda.task_spec.lane == "supervisor"
     assert agenda.row.input_data["meeting_planned_on"] == "2026-02-01"
     assert agenda.row.input_data["agenda_items"] == [
-        {"case_ref": case.number, "reason": reason} for case, reason in zip(cases, REASONS, strict=True)
+        {"case_ref": case.number, "reason": reason, "presenter_role": "social_worker"}
+        for case, reason in zip(cases, REASONS, strict=True)
     ]
     s.complete("Task_prepare_agenda", agenda_for(cases), actor="ewa")
     meeting = s.session.scalar(select(TeamMeeting))
