@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.models import Office, User
 from engine.accounts.roles import Role
+from engine.definitions.models import ProcessDefinition
 from engine.errors import Forbidden
 from engine.instances.models import ACTIVE_STATUSES, ProcessInstance
 from engine.instances.service import StepOutcome, start_instance
@@ -35,7 +36,12 @@ def _running_cycle(session: Session, office_id: int) -> ProcessInstance | None:
 
 
 def start_team_cycles(session: Session) -> list[int]:
-    """Start a meeting cycle for every office that has none running; return the offices started."""
+    """Start a meeting cycle for every office that has none running; return the offices started.
+
+    Before the process library is deployed there is nothing to start (the scheduler tries again later).
+    """
+    if not session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_id == MEETING_PROCESS).limit(1)):
+        return []
     started = []
     for office in session.scalars(select(Office).order_by(Office.id)):
         if _running_cycle(session, office.id) is None:
