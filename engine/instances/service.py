@@ -165,7 +165,7 @@ def _settle(
 ) -> list[Any]:
     """Save the state, bring tasks and timers in line, and apply what a successful step leads to."""
     _save(session, instance, runner)
-    new_tasks = projection.sync(session, instance, runner)
+    new_tasks = projection.sync(session, instance, runner, actor_id=actor.id if actor else None)
     projection.sync_timers(session, instance, runner)
     finished = succeeded and runner.is_finished()
     if finished:

@@ -55,10 +55,15 @@ def is_approval(task: HumanTask) -> bool:
 ANNOUNCED_ELSEWHERE = frozenset({"record_team_follow_up"})
 
 
-def tasks_created(session: Session, tasks: Iterable[HumanTask]) -> None:
-    """A new task goes to its assignee; an approval or an unassigned supervisor task to the office's supervisors."""
+def tasks_created(session: Session, tasks: Iterable[HumanTask], *, actor_id: int | None = None) -> None:
+    """A new task goes to its assignee; an approval or an unassigned supervisor task to the office's supervisors.
+
+    The person whose step created the task is not told about it: they are looking at it already.
+    """
     for task in tasks:
         if task.operation in ANNOUNCED_ELSEWHERE:
+            continue
+        if task.assignee_id is not None and task.assignee_id == actor_id:
             continue
         params = task_params(session, task)
         if task.assignee_id is not None:
@@ -75,7 +80,7 @@ def tasks_created(session: Session, tasks: Iterable[HumanTask]) -> None:
             kind = NotificationKind.APPROVAL_WAITING if is_approval(task) else NotificationKind.TASK_ASSIGNED
             notify_many(
                 session,
-                office_role_members(session, task.office_id, Role.SUPERVISOR),
+                [u for u in office_role_members(session, task.office_id, Role.SUPERVISOR) if u != actor_id],
                 kind,
                 dedupe_key=f"task:{task.id}:{kind}",
                 case_id=task.case_id,

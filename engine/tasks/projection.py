@@ -85,8 +85,13 @@ def _may_hold(session: Session, user_id: int, office_id: int | None, role: str |
     return user is not None and user.active and user.office_id == office_id and role is not None and user.has_role(role)
 
 
-def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) -> list[HumanTask]:
-    """Create rows for newly ready user tasks; cancel open rows whose task is gone. Return the new ones."""
+def sync(
+    session: Session, instance: ProcessInstance, runner: InstanceRunner, *, actor_id: int | None = None
+) -> list[HumanTask]:
+    """Create rows for newly ready user tasks; cancel open rows whose task is gone. Return the new ones.
+
+    ``actor_id``: whoever made the process move on; the tasks that come back to them are not announced.
+    """
     ready = {info.spiff_id: info for info in runner.ready_human_tasks()}
     open_rows = session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == TaskState.OPEN)
@@ -158,7 +163,7 @@ def sync(session: Session, instance: ProcessInstance, runner: InstanceRunner) ->
         )
     from engine.notifications.events import tasks_created
 
-    tasks_created(session, created)
+    tasks_created(session, created, actor_id=actor_id)
     return created
 
 

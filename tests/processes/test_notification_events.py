@@ -66,18 +66,22 @@ def test_the_diagnosis_reminder_due_tomorrow_overdue_and_escalation_notify(start
 
 
 def test_an_approval_waits_for_the_supervisors_and_a_returned_plan_tells_its_drafter(start) -> None:
-    s = start("ipd_drafting")
-    ewa = s.desk.user("ewa")
+    s = start("ipd_drafting")  # started by anna, the case manager: her own next task is not announced to her
+    anna, ewa = s.desk.user("anna"), s.desk.user("ewa")
+    assert notes(s, "task_assigned", "anna") == []
     s.complete("Task_draft_plan", sample("ipd/plan"), actor="anna")
     approval = s.task("Task_approve_plan").row
     waiting = notes(s, "approval_waiting")
     assert ewa.id in {n.user_id for n in waiting} and {n.task_id for n in waiting} == {approval.id}
+    assert anna.id not in {n.user_id for n in waiting}, "anna (also a supervisor) submitted it herself"
     s.complete(
         "Task_approve_plan",
         sample("ipd/approval", ipd_approval_decision="return", ipd_approval_comment="Add a housing goal."),
         actor="ewa",
     )
     (returned,) = notes(s, "plan_returned")
+    redraft = s.task("Task_draft_plan").row
+    assert [n.task_id for n in notes(s, "task_assigned", "anna")] == [redraft.id]
     assert returned.user_id == s.desk.user("anna").id and returned.case_id == s.desk.case.id
     assert "housing goal" not in repr(returned.params) and BENEFICIARY not in repr(returned.params)
 
