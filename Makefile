@@ -73,8 +73,8 @@ test: install browser-deps
 # Re-extract the message catalogue after changing user-facing text, then translate the new entries.
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o web/translations/messages.pot \
-	  --no-location --sort-output --project ipd --ignore-dirs=".venv node_modules tests" .
-	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	  --no-location --sort-output --width 120 --project ipd --ignore-dirs=".venv node_modules tests" .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching --width 120
 
 # The image installs exactly these versions, checked by hash. Regenerate after changing pyproject.toml's dependencies.
 lock: $(STAMP)

@@ -15,6 +15,7 @@ from engine.delivery import models as delivery_models
 from engine.documents import models as documents_models
 from engine.instances import models as instances_models
 from engine.jobs import models as jobs_models
+from engine.notifications import models as notifications_models
 from engine.people import models as people_models
 from engine.plans import models as plans_models
 from engine.subsidies import models as subsidies_models
@@ -38,6 +39,7 @@ __all__ = [
     "documents_models",
     "instances_models",
     "jobs_models",
+    "notifications_models",
     "people_models",
     "plans_models",
     "subsidies_models",

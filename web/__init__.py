@@ -86,6 +86,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(studio_bp)
 
+    from web.notifications import bp as notifications_bp
+    from web.team import bp as team_bp
+
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(team_bp)
+
     # -- background jobs and health (web/celery_app.py, web/health.py) --
     from web.celery_app import celery_init_app
     from web.health import bp as health_bp

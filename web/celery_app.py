@@ -14,7 +14,7 @@ from engine.db import database
 
 HEARTBEAT_TASK = "engine.jobs.tasks.heartbeat"
 FIRE_DUE_TIMERS = "engine.instances.jobs.fire_due_timers"
-TASK_MODULES = ["engine.jobs.tasks", "engine.instances.jobs"]
+TASK_MODULES = ["engine.jobs.tasks", "engine.instances.jobs", "engine.notifications.jobs", "engine.team.jobs"]
 
 # Passed by kombu's SQLAlchemy transport straight to ``create_engine``: only engine arguments belong
 # here. (``polling_interval`` would make create_engine raise TypeError; the transport's 1 s default
@@ -35,6 +35,18 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": timedelta(seconds=settings.timer_poll_seconds),
         },
     }
+    schedule["notifications-scan-due"] = {"task": "engine.notifications.jobs.scan_due", "schedule": timedelta(hours=1)}
+    # Pending e-mails whose first attempt failed or whose message was lost are retried from here.
+    schedule["notifications-send-pending"] = {
+        "task": "engine.notifications.jobs.send_pending_emails",
+        "schedule": timedelta(minutes=5),
+    }
+    # Hourly, but each user gets at most one digest a day (engine.notifications.sending.send_digest).
+    schedule["notifications-digests"] = {
+        "task": "engine.notifications.jobs.send_digests",
+        "schedule": timedelta(hours=1),
+    }
+    schedule["team-start-cycles"] = {"task": "engine.team.jobs.start_cycles", "schedule": timedelta(hours=6)}
     if settings.broker_is_embedded:
         schedule["prune-embedded-broker"] = {
             "task": "engine.jobs.tasks.prune_embedded_broker",

@@ -81,8 +81,12 @@ def start_instance(
     case: Case | None = None,
     data: Mapping[str, Any] | None = None,
     parent: ProcessInstance | None = None,
+    office_id: int | None = None,
 ) -> StepOutcome:
-    """Start the newest version of ``process_id`` (for ``case``, when given) and run it to its first wait."""
+    """Start the newest version of ``process_id`` (for ``case``, when given) and run it to its first wait.
+
+    A process that belongs to no case belongs to ``office_id`` (default: the actor's office).
+    """
     if actor is not None:
         if case is not None and not case.can_view(actor):
             raise Forbidden("you have no access to this case")
@@ -98,7 +102,7 @@ def start_instance(
         definition=definition,
         process_id=definition.process_id,
         case_id=case.id if case else None,
-        office_id=case.office_id if case else (actor.office_id if actor else None),
+        office_id=case.office_id if case else (office_id or (actor.office_id if actor else None)),
         parent_instance_id=parent.id if parent else None,
         status=InstanceStatus.RUNNING,
         started_at=utcnow(),
@@ -161,7 +165,7 @@ def _settle(
 ) -> list[Any]:
     """Save the state, bring tasks and timers in line, and apply what a successful step leads to."""
     _save(session, instance, runner)
-    new_tasks = projection.sync(session, instance, runner)
+    new_tasks = projection.sync(session, instance, runner, actor_id=actor.id if actor else None)
     projection.sync_timers(session, instance, runner)
     finished = succeeded and runner.is_finished()
     if finished:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 #: Modules that define operations; imported once when the catalogue is first read.
 OPERATION_MODULES = (
+    "engine.notifications.operations",
     "engine.aid.operations",
     "engine.subsidies.operations",
     "engine.people.operations",

@@ -19,6 +19,7 @@ from engine.accounts.models import User
 from engine.audit.service import record
 from engine.clock import utcnow
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.notifications import events as notification_events
 from engine.operations import inputs
 from engine.operations.registry import Call, OperationKind, Subject, operation, prefill_for
 from engine.operations.rules import DecisionForm, require_actor, require_supervisor, take_decision
@@ -387,6 +388,7 @@ def decide_plan(call: Call) -> Mapping[str, Any]:
         plan.ends_on = add_months(plan.starts_on, version.duration_months + plan.extended_months)
     else:
         version.status = PlanStatus.RETURNED
+        notification_events.plan_returned(call.session, case, version.submitted_by_id, plan.id, version.version)
     call.session.flush()
     record(
         call.session,

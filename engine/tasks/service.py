@@ -18,6 +18,7 @@ from engine.definitions.forms import DeployedForms, task_forms
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances import service as instances
 from engine.instances.models import Incident, InstanceStatus
+from engine.notifications import events as notification_events
 from engine.operations.binding import form_operation, run_form_operation, subject_id
 from engine.spiff.runner import StepFailed
 from engine.tasks.models import HumanTask, TaskState
@@ -39,6 +40,11 @@ def get_task(session: Session, actor: User, task_id: int) -> HumanTask:
     if task is None or not can_see(session, actor, task):
         raise NotFound(f"no task {task_id}")
     return task
+
+
+def associate_with_case(session: Session, task: HumanTask, user: User) -> None:
+    """Give the holder of a task routed to them by name (a team decision) access to its case."""
+    _associate(session, task, user)
 
 
 def _associate(session: Session, task: HumanTask, user: User) -> None:
@@ -128,6 +134,7 @@ def assign_task(session: Session, actor: User, task_id: int, assignee_id: int) -
     task.assignee_id = assignee.id
     task.claimed_at = utcnow()
     _associate(session, task, assignee)
+    notification_events.task_assigned(session, task, actor)
     record(
         session,
         "task.assigned",

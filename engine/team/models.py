@@ -56,11 +56,21 @@ class TeamAttendee(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("team_meetings.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
+    #: An internal member (a user of the office), or None for an external partner named with their organisation.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    organisation: Mapped[str | None] = mapped_column(String(200))
 
 
 class DecisionStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
+
+
+class DecisionKind(StrEnum):
+    """A decision is work for a role or a person, or a change of the case's plan (an annex to the IPD)."""
+
+    TASK = "task"
+    PLAN_AMENDMENT = "plan_amendment"
 
 
 class TeamDecision(Base):
@@ -75,3 +85,11 @@ class TeamDecision(Base):
     assigned_role: Mapped[str] = mapped_column(String(32))
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=DecisionStatus.OPEN)
+    kind: Mapped[str] = mapped_column(String(16), default=DecisionKind.TASK, server_default=DecisionKind.TASK)
+    #: A named person, when the team chose one; otherwise the task waits for the role in the office.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The follow-up process started for the decision once the minutes were recorded.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

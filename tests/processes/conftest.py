@@ -90,7 +90,7 @@ def start(request: pytest.FixtureRequest, driver: str) -> Iterator[Callable[...,
         engine_desk: Desk = request.getfixturevalue("desk")
 
         def start_on_engine(process_id: str, data: dict[str, Any] | None = None, **kwargs: Any) -> EngineScenario:
-            case = kwargs.pop("case", process_id != "team_meeting")
+            case = kwargs.pop("case", process_id not in ("team_meeting", "team_decision"))
             return engine_desk.start(process_id, data, case=case, **kwargs)
 
         yield start_on_engine

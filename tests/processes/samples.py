@@ -282,6 +282,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "meeting_place": "Lublin office",
         "agenda_items": [{"case_ref": "LUB/2026/001", "reason": "Housing crisis", "presenter_role": "social_worker"}],
     },
+    "team/follow_up": {"follow_up_outcome": "Enrolled on a vocational course"},
+    "team/decision": {
+        "meeting_held_on": "2026-02-12",
+        "case_ref": "LUB/2026/001",
+        "decision": "Apply for a shelter place",
+        "decision_kind": "task",
+        "due_on": "2026-02-28",
+        "follow_up_outcome": None,
+    },
     "team/minutes": {
         "meeting_held_on": "2026-02-12",
         "meeting_attendees": [

@@ -51,7 +51,8 @@ def library_closure(process_id: str) -> frozenset[str]:
     """The BPMN files ``process_id`` needs: its own and those of every process it calls, transitively."""
     contents = {f.name: f.content for f in LIBRARY}
     needed: set[str] = set()
-    todo = [process_id]
+    # The team meeting starts a follow-up process per decision through the engine (not a call activity).
+    todo = [process_id, *(["team_decision"] if process_id == "team_meeting" else [])]
     while todo:
         name = f"{todo.pop()}.bpmn"
         if name in needed:

@@ -133,10 +133,10 @@ def test_the_team_sees_only_open_flagged_cases_of_its_office(desk: Desk) -> None
     flag_for_team(desk.session, elsewhere, other_office, "Inne biuro")
     with pytest.raises(Conflict):
         flag_for_team(desk.session, anna, flagged, "again")
-    team = desk.start("team_meeting", case=False)
+    team = desk.start("team_meeting", {"extra_meeting": False}, case=False)
     desk.advance_to(datetime(2026, 2, 1, 8, tzinfo=UTC))
     assert team.task("Task_prepare_agenda").row.input_data["agenda_items"] == [
-        {"case_ref": flagged.number, "reason": "Eksmisja"}
+        {"case_ref": flagged.number, "reason": "Eksmisja", "presenter_role": "social_worker"}
     ]
 
 

@@ -36,6 +36,7 @@ EXPECTED = {
     "referral",
     "housing_subsidy",
     "team_meeting",
+    "team_decision",
 }
 FLOW_NODES = {
     "startEvent",

@@ -151,3 +151,22 @@ def create_case() -> tuple[dict[str, Any], int, dict[str, str]]:
     db.commit()
     location = url_for("api.show_case", case_id=case.id)
     return _detail(case), 201, {"Location": location}
+
+
+@bp.post("/cases/<id:case_id>/team-flag")
+def flag_case_for_team(case_id: int) -> tuple[dict[str, Any], int]:
+    """A case member puts the case on the interdisciplinary team's list, saying why."""
+    from engine.team.flags import flag_for_team
+
+    actor = current_actor()
+    db = get_db()
+    case = get_case(db, actor, case_id)
+    body = json_body(schemas.REASON_REQUEST)
+    flag = flag_for_team(db, actor, case, str(body.get("reason") or ""))
+    db.commit()
+    return {
+        "case_id": case.id,
+        "reason": flag.reason,
+        "set_by_id": flag.set_by_id,
+        "set_at": serialize.when(flag.set_at),
+    }, 201

@@ -233,6 +233,17 @@ def document() -> dict[str, Any]:
                 ],
             )
         },
+        "/cases/{case_id}/team-flag": {
+            "post": _op(
+                "flagCaseForTeam",
+                "Put the case on the interdisciplinary team's list for its next meeting, with the reason.",
+                "cases",
+                {"201": _json(_ref("TeamFlag"), "The case is on the list.")},
+                ("400", "404", "409", "422"),
+                parameters=[_path_id("case_id")],
+                body=_json_body("ReasonRequest"),
+            )
+        },
         "/process-definitions": {
             "get": _op(
                 "listProcessDefinitions",

@@ -315,6 +315,7 @@ COMPONENTS: dict[str, Any] = {
             "incidents": {"type": "array", "items": _ref("Incident")},
         }
     ),
+    "TeamFlag": _object({"case_id": ID, "reason": {"type": "string"}, "set_by_id": NULLABLE_ID, "set_at": TIME}),
     "AssignRequest": ASSIGN_REQUEST,
     "CompleteRequest": COMPLETE_REQUEST,
     "ReasonRequest": REASON_REQUEST,

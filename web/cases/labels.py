@@ -55,6 +55,7 @@ PROCESS_LABELS = {
     "camp_enrolment": _l("Integration camp"),
     "referral": _l("Referral to a partner"),
     "team_meeting": _l("Team meeting"),
+    "team_decision": _l("Team decision follow-up"),
 }
 
 STATUS_LABELS = {
@@ -137,6 +138,7 @@ RECORD_KIND_LABELS = {
     "referral": _l("Referral to a partner"),
     "closure_request": _l("Closure of the case"),
     "team_meeting": _l("Team meeting"),
+    "team_decision": _l("Team decision"),
 }
 
 PRIORITY_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}

@@ -44,6 +44,7 @@ from engine.rights import rights_of
 from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
 from engine.team.flags import flag_for_team, team_flag
+from engine.team.read import case_decisions
 from web.cases import bp
 from web.cases.documents import KIND_LABELS, VISIBILITY_LABELS
 from web.cases.duplicates import REASON_LABELS, case_search, duplicate_person
@@ -188,9 +189,11 @@ def show(case_id: int) -> str:
     ]
     flag = team_flag(db, case.id)
     documents = list_documents(db, actor, case)
+    team_decisions = case_decisions(db, case.id)
     names = _user_names(
         {case.case_manager_id, flag.set_by_id if flag else None}
         | {d.uploaded_by_id for d in documents}
+        | {d.assignee_id for d, _m in team_decisions}
         | {t.assignee_id for t in casefile.open_tasks}
         | set(casefile.user_ids())
     )
@@ -199,6 +202,7 @@ def show(case_id: int) -> str:
         case=case,
         cf=casefile,
         team_flag=flag,
+        team_decisions=team_decisions,
         rights=rights,
         timeline=case_timeline(db, case.id),
         diagrams=diagrams,
