@@ -76,9 +76,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(cases_bp)
 
+    from web.analytics import bp as analytics_bp
     from web.studio import bp as studio_bp
 
     app.register_blueprint(studio_bp)
+    app.register_blueprint(analytics_bp)
 
     # -- background jobs and health (web/celery_app.py, web/health.py) --
     from web.celery_app import celery_init_app
