@@ -151,3 +151,10 @@ def test_review_dates_fall_every_interval_before_the_end(start, end, every, expe
 
     found = review_dates(date.fromisoformat(start), date.fromisoformat(end) if end else None, every)
     assert [d.isoformat() for d in found] == expected
+
+
+def test_the_second_language_is_the_plans_or_english_and_none_for_polish() -> None:
+    from engine.plans.print_labels import is_rtl, second_language
+
+    assert [second_language(code) for code in ("uk", "AR", "fa", "pl", "")] == ["uk", "ar", "en", None, "en"]
+    assert is_rtl("ar") and not is_rtl("uk") and not is_rtl(None)

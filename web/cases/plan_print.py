@@ -17,6 +17,11 @@ from web.cases import bp
 from web.db import get_db
 
 
+def _no_fetching(url: str, *args: object, **kwargs: object) -> dict[str, object]:
+    """The document needs nothing from outside (fonts are the system's): never let it fetch a URL."""
+    raise ValueError(f"the printed IPD fetches no resources ({url[:40]})")
+
+
 @bp.route("/cases/<int:case_id>/plan/print.pdf")
 @login_required
 def plan_pdf(case_id: int) -> Response:
@@ -33,7 +38,7 @@ def plan_pdf(case_id: int) -> Response:
         flash(_("The plan cannot be printed yet: only a version approved by the supervisor prints."), "error")
         return redirect(url_for("cases.show", case_id=case.id) + "#sec-plan", 303)
     html = render_template("cases/plan_print.html", p=printed, labels=LABELS)
-    pdf = HTML(string=html, base_url=request.host_url).write_pdf()
+    pdf = HTML(string=html, url_fetcher=_no_fetching).write_pdf()
     record(db, "plan.downloaded", actor=actor, case_id=case.id, office_id=case.office_id, plan_version=printed.version)
     db.commit()
     response = Response(pdf, mimetype="application/pdf")
