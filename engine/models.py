@@ -4,6 +4,7 @@ from engine.accounts import models as accounts_models
 from engine.accounts import tokens as tokens_models  # noqa: F401  (the api_tokens table)
 from engine.administration import models as administration_models
 from engine.aid import models as aid_models
+from engine.analytics import models as analytics_models
 from engine.assessments import models as assessments_models
 from engine.audit import models as audit_models
 from engine.cases import caseload as caseload_models
@@ -29,6 +30,7 @@ __all__ = [
     "accounts_models",
     "administration_models",
     "aid_models",
+    "analytics_models",
     "assessments_models",
     "audit_models",
     "caseload_models",

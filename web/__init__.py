@@ -82,9 +82,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(cases_bp)
 
+    from web.analytics import bp as analytics_bp
     from web.studio import bp as studio_bp
 
     app.register_blueprint(studio_bp)
+    app.register_blueprint(analytics_bp)
 
     from web.notifications import bp as notifications_bp
     from web.team import bp as team_bp

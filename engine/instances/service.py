@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
 from engine.accounts.roles import Role
+from engine.analytics.passages import record_passages
 from engine.audit.service import record
 from engine.cases.models import Case
 from engine.clock import utcnow
@@ -152,7 +153,9 @@ def run_engine(session: Session, actor: User | None, instance: ProcessInstance, 
     savepoint = session.begin_nested()
     try:
         runner.advance()
+        record_passages(session, instance, runner.take_gateway_choices())
     except BaseException:
+        runner.take_gateway_choices()  # a failed step is rolled back: its passages never happened
         savepoint.rollback()
         raise
     finally:

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as _ManualTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as _UserTaskMixin
@@ -134,6 +135,8 @@ class InstanceRunner:
 
     def __init__(self, workflow: BpmnWorkflow) -> None:
         self.workflow = workflow
+        #: (process id, gateway id, target element id) of each exclusive gateway passed since the last take.
+        self.gateway_choices: list[tuple[str, str, str]] = []
 
     # -- creating and loading -------------------------------------------------------------
     @classmethod
@@ -168,12 +171,26 @@ class InstanceRunner:
         try:
             self.workflow.refresh_timers()
             # Budgeted, pruning as it goes (engine/spiff/steps.py): no silent stop, no runaway loop.
-            run_engine(self.workflow, lambda: _all_tasks(self.workflow), self.prune)
+            run_engine(self.workflow, lambda: _all_tasks(self.workflow), self.prune, on_complete=self._note_gateway)
         except Exception as exc:  # every failure of user-supplied logic becomes an incident
             element_id, name = _failed_element(exc, self.workflow)
             raise StepFailed(_error_message(exc), element_id, name) from exc
         self.check_storable(since)
         self.compact()
+
+    def _note_gateway(self, task: SpiffTask) -> None:
+        """Remember where an exclusive gateway sent the token: its only child left is the chosen flow's target."""
+        spec = task.task_spec
+        if not isinstance(spec, ExclusiveGateway) or len(spec.outputs) < 2 or len(task.children) != 1:
+            return  # a merging gateway chooses nothing
+        target = task.children[0].task_spec
+        self.gateway_choices.append(
+            (task.workflow.spec.name, spec.bpmn_id, getattr(target, "bpmn_id", None) or target.name)
+        )
+
+    def take_gateway_choices(self) -> list[tuple[str, str, str]]:
+        taken, self.gateway_choices = self.gateway_choices, []
+        return taken
 
     def complete_human_task(self, spiff_id: str, data: dict[str, Any]) -> None:
         """Complete a ready user/manual task with ``data`` (its post-script runs here)."""

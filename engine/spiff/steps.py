@@ -73,6 +73,7 @@ def run_engine(
     compact: Callable[[], Any],
     *,
     budget: int | None = None,
+    on_complete: Callable[[Any], None] | None = None,
 ) -> int:
     """Run ``workflow`` until nothing automatic is ready; return the number of steps taken."""
     limit = budget or step_budget()
@@ -83,6 +84,8 @@ def run_engine(
         nonlocal steps
         steps += 1
         recent.append(task.task_spec)
+        if on_complete is not None:
+            on_complete(task)
         if steps > limit:
             loop = _loop_of(recent)
             names = " → ".join(_label(spec) for spec in loop) or _label(task.task_spec)

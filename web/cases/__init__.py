@@ -6,4 +6,13 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-from web.cases import dashboard, documents, duplicates, plan_actions, rights, subsidies, views  # noqa: E402,F401  (the modules add their routes to bp)
+from web.cases import (  # noqa: E402,F401  (the modules add their routes to bp)
+    dashboard,
+    documents,
+    duplicates,
+    plan_actions,
+    plan_print,
+    rights,
+    subsidies,
+    views,
+)

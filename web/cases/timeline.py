@@ -64,6 +64,8 @@ def _sentence(event: AuditEvent, actor: str, task: str, process: str) -> str | N
         return _("A deadline in ‘%(process)s’ was reached", process=process)
     if kind == "incident.raised":
         return _("A problem stopped the process ‘%(process)s’", process=process)
+    if kind == "plan.downloaded":
+        return _("%(actor)s printed the IPD (version %(n)s)", actor=actor, n=details.get("plan_version", ""))
     if kind == "incident.resolved":
         return _("The problem in ‘%(process)s’ was resolved", process=process)
     return None
