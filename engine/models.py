@@ -15,6 +15,7 @@ from engine.instances import models as instances_models
 from engine.jobs import models as jobs_models
 from engine.people import models as people_models
 from engine.plans import models as plans_models
+from engine.privacy import models as privacy_models
 from engine.subsidies import models as subsidies_models
 from engine.tasks import models as tasks_models
 from engine.team import models as team_models
@@ -36,6 +37,7 @@ __all__ = [
     "jobs_models",
     "people_models",
     "plans_models",
+    "privacy_models",
     "subsidies_models",
     "tasks_models",
     "team_models",

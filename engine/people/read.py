@@ -50,6 +50,7 @@ class ConsentItem:
     language: str
     interpreter_used: bool
     partner_names: list[str]
+    partner_types: list[str]
     withdrawn_on: date | None
     recorded_by_id: int | None
     withdrawn_by_id: int | None
@@ -172,6 +173,7 @@ def consents(session: Session, case_id: int) -> list[ConsentItem]:
             c.language,
             c.interpreter_used,
             list(c.partner_names or []),
+            list(c.partner_types or []),
             c.withdrawn_on,
             c.recorded_by_id,
             c.withdrawn_by_id,
@@ -262,6 +264,7 @@ def legal_status_card(session: Session, actor: User, record_id: int) -> RecordCa
                 "consent_language": c.language,
                 "interpreter_used": c.interpreter_used,
                 "partner_names": c.partner_names,
+                "partner_types": c.partner_types,
             }
             for c in consents(session, case.id)
         ],
