@@ -184,7 +184,7 @@ def anonymise_person(session: Session, beneficiary_id: int, now: datetime) -> li
     )
     holds = _tbl("legal_holds")
     session.execute(
-        update(holds).where(holds.c.case_id.in_(case_ids), holds.c.lift_reason.is_not(None)).values(lift_reason=_)
+        update(holds).where(holds.c.case_id.in_(case_ids), holds.c.lift_reason.is_not(None)).values(lift_reason=MARK)
     )
     for name, parent, column, changes in CHILD_TABLES:
         table, parent_table = _tbl(name), _tbl(parent)

@@ -114,4 +114,5 @@ def _user_names(session: Session, areas: dict[str, Rows]) -> dict[int, str]:
     wanted = {row["actor_id"] for row in areas["access_log"]["audit_events"] if row.get("actor_id")}
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).tuples().all())
+    found = session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all()
+    return {user_id: name for user_id, name in found}
