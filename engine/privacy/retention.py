@@ -127,6 +127,13 @@ def _tbl(name: str) -> Any:
     return Base.metadata.tables[name]
 
 
+def _values(table: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes, with the marker where a column that must hold something would be blanked."""
+    return {
+        column: (MARK if value is None and not table.c[column].nullable else value) for column, value in changes.items()
+    }
+
+
 def anonymise_person(session: Session, beneficiary_id: int, now: datetime) -> list[int]:
     """Anonymise the person and all their cases (the caller checked they are due); return the case ids."""
     session.flush()
@@ -156,7 +163,7 @@ def anonymise_person(session: Session, beneficiary_id: int, now: datetime) -> li
     for name, changes in CASE_TABLES.items():
         if changes:
             table = _tbl(name)
-            session.execute(update(table).where(table.c.case_id.in_(case_ids)).values(**changes))
+            session.execute(update(table).where(table.c.case_id.in_(case_ids)).values(**_values(table, changes)))
     cases = _tbl("cases")
     session.execute(
         update(cases)
@@ -189,12 +196,12 @@ def anonymise_person(session: Session, beneficiary_id: int, now: datetime) -> li
     for name, parent, column, changes in CHILD_TABLES:
         table, parent_table = _tbl(name), _tbl(parent)
         parents = select(parent_table.c.id).where(parent_table.c.case_id.in_(case_ids))
-        session.execute(update(table).where(table.c[column].in_(parents)).values(**changes))
+        session.execute(update(table).where(table.c[column].in_(parents)).values(**_values(table, changes)))
     for name, parent, column, grand, parent_column, changes in GRANDCHILD_TABLES:
         table, parent_table, grand_table = _tbl(name), _tbl(parent), _tbl(grand)
         grands = select(grand_table.c.id).where(grand_table.c.case_id.in_(case_ids))
         parents = select(parent_table.c.id).where(parent_table.c[parent_column].in_(grands))
-        session.execute(update(table).where(table.c[column].in_(parents)).values(**changes))
+        session.execute(update(table).where(table.c[column].in_(parents)).values(**_values(table, changes)))
     actions, goals, versions, plans = (_tbl(n) for n in ("plan_actions", "plan_goals", "plan_versions", "plans"))
     goal_ids = select(goals.c.id).where(
         goals.c.version_id.in_(

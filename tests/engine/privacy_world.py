@@ -4,7 +4,8 @@ subject-access and retention tests."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from engine.cases.occurrences import start_occurrence
 from engine.cases.service import BeneficiaryInput, open_case, start_case
 from engine.clock import FrozenClock
 from engine.definitions.service import deploy, read_directory
+from engine.subsidies.budgets import set_budget
 from engine.tasks.models import HumanTask
 from tests.processes.driver import PROCESSES
 from tests.processes.samples import sample
@@ -128,6 +130,7 @@ def build_world(session: Session, clock: FrozenClock, *, occurrences: bool) -> W
     first = cases["first"]
     walker.walk(first, until=lambda: "ipd/approval" in walker.trail)
     if occurrences:
+        set_budget(session, None, "LUB", date(2026, 1, 1), date(2026, 12, 31), Decimal("120000.00"))
         for process_id in ("service_session", "material_aid", "housing_subsidy"):
             start_occurrence(
                 session,
