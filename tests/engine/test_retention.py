@@ -106,6 +106,7 @@ def test_a_closed_case_past_retention_is_anonymised_and_its_figures_stay(world) 
     # The other person is untouched.
     assert {needle for _, _, needle in _everywhere(session, SECOND.strings)} >= {SECOND.family, SECOND.document}
     assert _figures(session, first.id) == before
+    assert second.status == "open" and session.get(Case, second.id).anonymised_at is None
     person = session.get(Beneficiary, first.beneficiary_id)
     assert (person.family_name_latin, person.date_of_birth.isoformat()) == (ANONYMISED, "1990-01-01")
     assert person.citizenship == "UA" and person.legal_status == "refugee"
