@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-from web.cases import dashboard, plan_actions, rights, subsidies, views  # noqa: E402,F401  (the modules add their routes to bp)
+from web.cases import dashboard, plan_actions, privacy, rights, subsidies, views  # noqa: E402,F401  (the modules add their routes to bp)

@@ -46,6 +46,7 @@ from engine.team.flags import flag_for_team, team_flag
 from web.cases import bp
 from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
+from web.cases.privacy import privacy_context
 from web.cases.timeline import case_timeline
 from web.db import get_db
 from web.pagination import page_arg
@@ -194,8 +195,10 @@ def show(case_id: int) -> str:
         for process_id in current_process_ids(db, instance)
     ]
     flag = team_flag(db, case.id)
+    privacy = privacy_context(db, actor, case)
     names = _user_names(
-        {case.case_manager_id, flag.set_by_id if flag else None}
+        {hold.set_by_id for hold in privacy["legal_holds"]}
+        | {case.case_manager_id, flag.set_by_id if flag else None}
         | {t.assignee_id for t in casefile.open_tasks}
         | set(casefile.user_ids())
     )
@@ -212,6 +215,7 @@ def show(case_id: int) -> str:
         may_withdraw_consent=case.status == "open" and _records_consents(actor, case),
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
+        **privacy,
     )
     # The one commit of the request: the read is audited once the page is ready to be shown.
     record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)
