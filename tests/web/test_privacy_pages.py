@@ -83,3 +83,15 @@ def test_a_supervisor_sets_and_lifts_a_legal_hold(client, login, db_session, lib
     client.post(f"/cases/{case.id}/legal-hold", data={"action": "lift", "reason": "Ended"})
     hold = db_session.scalars(select(LegalHold)).one()
     assert hold.lifted_by_id == staff["sup"].id and hold.lift_reason == "Ended"
+
+
+def test_a_hidden_address_is_neither_shown_nor_corrected_on_the_page(client, login, db_session, library, staff):  # noqa: F811
+    case = _case(db_session, staff)
+    case.beneficiary.address, case.beneficiary.address_hidden = "ul. Ukryta 7", True
+    db_session.commit()
+    login(staff["sw"])
+    assert "Ukryta" not in page(client.get(f"/cases/{case.id}"))
+    client.post(f"/cases/{case.id}/rectify", data={"address": "", "phone": "+48 500 000 000", "reason": "New phone"})
+    db_session.expire_all()
+    assert case.beneficiary.address == "ul. Ukryta 7" and case.beneficiary.phone == "+48 500 000 000"
+    assert [c.field for c in db_session.scalars(select(BeneficiaryCorrection))] == ["phone"]

@@ -54,7 +54,12 @@ def privacy_context(db: Any, actor: User, case: Case) -> dict[str, Any]:
         "legal_holds": holds_of(db, case.id),
         "partner_types": PARTNER_TYPES,
         "override_bases": SHARING_OVERRIDE_BASES,
-        "rectifiable": [(name, FIELD_LABELS[name], getattr(person, name)) for name in RECTIFIABLE_FIELDS],
+        # A hidden address (security flag) is never put into the page, so it cannot be corrected here either.
+        "rectifiable": [
+            (name, FIELD_LABELS[name], getattr(person, name))
+            for name in RECTIFIABLE_FIELDS
+            if not (name == "address" and person.address_hidden)
+        ],
         "field_labels": FIELD_LABELS,
     }
 
@@ -130,7 +135,7 @@ def rectify(case_id: int) -> Response:
     person = case.beneficiary
     changes: dict[str, Any] = {}
     for name in RECTIFIABLE_FIELDS:
-        if name not in request.form:
+        if name not in request.form or (name == "address" and person.address_hidden):
             continue
         value = request.form.get(name, "").strip()
         current = getattr(person, name)
