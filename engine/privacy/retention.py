@@ -33,7 +33,7 @@ DEFAULT_RETENTION_YEARS = 10
 MARK = ANONYMISED
 #: Per table: the columns blanked (None) or replaced by the marker, selected by case id.
 CASE_TABLES: Mapping[str, Mapping[str, Any]] = {
-    "cases": {},  # closure_reason handled below: only when set
+    # cases.closure_reason is a code (goals_met, moved_away…) the reports count: it stays.
     "case_flags": {"reason": None},
     "consents": {"partner_names": []},
     "sharing_overrides": {"partner_name": None, "reason": MARK},
@@ -116,7 +116,7 @@ def run_retention(session: Session, *, years: int, dry_run: bool = False, now: d
     record(
         session,
         "retention.dry_run" if dry_run else "retention.run",
-        actor_name="scheduler",
+        actor_name="retention",
         case_ids=case_ids,
         retention_years=years,
     )
@@ -165,11 +165,6 @@ def anonymise_person(session: Session, beneficiary_id: int, now: datetime) -> li
             table = _tbl(name)
             session.execute(update(table).where(table.c.case_id.in_(case_ids)).values(**_values(table, changes)))
     cases = _tbl("cases")
-    session.execute(
-        update(cases)
-        .where(cases.c.id.in_(case_ids), cases.c.closure_reason.is_not(None))
-        .values(closure_reason=ANONYMISED)
-    )
     nursery = _tbl("nursery_placements")
     for placement_id, born in session.execute(
         select(nursery.c.id, nursery.c.child_birth_date).where(nursery.c.case_id.in_(case_ids))
@@ -220,7 +215,8 @@ def anonymise_person(session: Session, beneficiary_id: int, now: datetime) -> li
         .values(end_reason=ANONYMISED)
     )
     session.execute(update(cases).where(cases.c.id.in_(case_ids)).values(anonymised_at=now))
+    session.flush()
     session.expire_all()
     for case_id in case_ids:
-        record(session, "case.anonymised", actor_name="scheduler", case_id=case_id, beneficiary_id=beneficiary_id)
+        record(session, "case.anonymised", actor_name="retention", case_id=case_id, beneficiary_id=beneficiary_id)
     return case_ids
