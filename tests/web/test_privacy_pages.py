@@ -23,13 +23,13 @@ def _case(db_session, staff) -> Case:  # noqa: F811
 
 def test_a_supervisor_records_an_override_shown_on_the_case(client, login, db_session, library, staff):  # noqa: F811
     case = _case(db_session, staff)
-    form = {"partner": "health", "partner_name": "", "basis": "vital_interest", "reason": "Acute risk"}
+    form = {"partner": "health", "partner_name": "", "basis": "vital_interest", "override_reason": "Acute risk"}
     login(staff["sw"])
     assert f'action="/cases/{case.id}/sharing-overrides"' not in page(client.get(f"/cases/{case.id}"))
     assert client.post(f"/cases/{case.id}/sharing-overrides", data=form).status_code == 404
     client.post("/logout")
     login(staff["sup"])
-    response = client.post(f"/cases/{case.id}/sharing-overrides", data=dict(form, reason=" "))
+    response = client.post(f"/cases/{case.id}/sharing-overrides", data=dict(form, override_reason=" "))
     assert response.status_code == 303 and db_session.scalar(select(SharingOverride.id)) is None
     client.post(f"/cases/{case.id}/sharing-overrides", data=form)
     override = db_session.scalars(select(SharingOverride)).one()
@@ -62,25 +62,32 @@ def test_the_case_manager_downloads_the_subject_access_zip_others_get_404(client
 def test_a_correction_keeps_the_old_value_on_the_case_file(client, login, db_session, library, staff):  # noqa: F811
     case = _case(db_session, staff)
     login(staff["sw"])
-    response = client.post(f"/cases/{case.id}/rectify", data={"family_name_latin": "Kowalenko", "reason": ""})
+    response = client.post(
+        f"/cases/{case.id}/rectify", data={"family_name_latin": "Kowalenko", "correction_reason": ""}
+    )
     assert response.status_code == 303 and db_session.scalar(select(BeneficiaryCorrection.id)) is None
-    client.post(f"/cases/{case.id}/rectify", data={"family_name_latin": "Kowalenko", "reason": "Passport spelling"})
+    client.post(
+        f"/cases/{case.id}/rectify", data={"family_name_latin": "Kowalenko", "correction_reason": "Passport spelling"}
+    )
     text = page(client.get(f"/cases/{case.id}"))
     assert "Kovalenko → Kowalenko" in text and "Passport spelling" in text
     client.post("/logout")
     login(staff["sw2"])
-    assert client.post(f"/cases/{case.id}/rectify", data={"family_name_latin": "X", "reason": "y"}).status_code == 404
+    assert (
+        client.post(f"/cases/{case.id}/rectify", data={"family_name_latin": "X", "correction_reason": "y"}).status_code
+        == 404
+    )
 
 
 def test_a_supervisor_sets_and_lifts_a_legal_hold(client, login, db_session, library, staff):  # noqa: F811
     case = _case(db_session, staff)
     login(staff["sw"])
-    assert client.post(f"/cases/{case.id}/legal-hold", data={"action": "set", "reason": "x"}).status_code == 404
+    assert client.post(f"/cases/{case.id}/legal-hold", data={"action": "set", "hold_reason": "x"}).status_code == 404
     client.post("/logout")
     login(staff["sup"])
-    client.post(f"/cases/{case.id}/legal-hold", data={"action": "set", "reason": "Proceedings II K 1/26"})
+    client.post(f"/cases/{case.id}/legal-hold", data={"action": "set", "hold_reason": "Proceedings II K 1/26"})
     assert "Proceedings II K 1/26" in page(client.get(f"/cases/{case.id}"))
-    client.post(f"/cases/{case.id}/legal-hold", data={"action": "lift", "reason": "Ended"})
+    client.post(f"/cases/{case.id}/legal-hold", data={"action": "lift", "hold_reason": "Ended"})
     hold = db_session.scalars(select(LegalHold)).one()
     assert hold.lifted_by_id == staff["sup"].id and hold.lift_reason == "Ended"
 
@@ -91,7 +98,9 @@ def test_a_hidden_address_is_neither_shown_nor_corrected_on_the_page(client, log
     db_session.commit()
     login(staff["sw"])
     assert "Ukryta" not in page(client.get(f"/cases/{case.id}"))
-    client.post(f"/cases/{case.id}/rectify", data={"address": "", "phone": "+48 500 000 000", "reason": "New phone"})
+    client.post(
+        f"/cases/{case.id}/rectify", data={"address": "", "phone": "+48 500 000 000", "correction_reason": "New phone"}
+    )
     db_session.expire_all()
     assert case.beneficiary.address == "ul. Ukryta 7" and case.beneficiary.phone == "+48 500 000 000"
     assert [c.field for c in db_session.scalars(select(BeneficiaryCorrection))] == ["phone"]

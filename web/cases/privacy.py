@@ -90,7 +90,7 @@ def sharing_override(case_id: int) -> Response:
             partner=request.form.get("partner", ""),
             partner_name=request.form.get("partner_name"),
             basis=request.form.get("basis", ""),
-            reason=request.form.get("reason", ""),
+            reason=request.form.get("override_reason", ""),
         )
     except (InvalidInput, Conflict) as error:
         db.rollback()
@@ -143,7 +143,7 @@ def rectify(case_id: int) -> Response:
         if value != shown:
             changes[name] = value
     try:
-        rectify_beneficiary(db, actor, case.id, changes, request.form.get("reason", ""))
+        rectify_beneficiary(db, actor, case.id, changes, request.form.get("correction_reason", ""))
     except InvalidInput as error:
         db.rollback()
         _refused(error, _("The correction could not be recorded"))
@@ -167,9 +167,9 @@ def legal_hold(case_id: int) -> Response:
     lifting = request.form.get("action") == "lift"
     try:
         if lifting:
-            lift_legal_hold(db, actor, case.id, request.form.get("reason", ""))
+            lift_legal_hold(db, actor, case.id, request.form.get("hold_reason", ""))
         else:
-            set_legal_hold(db, actor, case.id, request.form.get("reason", ""))
+            set_legal_hold(db, actor, case.id, request.form.get("hold_reason", ""))
     except (InvalidInput, Conflict) as error:
         db.rollback()
         _refused(error, _("The legal hold could not be changed"))
