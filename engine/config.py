@@ -46,6 +46,8 @@ class Settings:
     documents_path: Path | None = None
     #: The largest document upload, in bytes.
     document_max_bytes: int = 10 * 1024 * 1024
+    #: Years from a case's closure after which its personal data are anonymised (engine.privacy.retention).
+    retention_years: int = 10
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +93,11 @@ class Settings:
                     values[name] = float(env_vars[var])
                 except ValueError as exc:
                     raise ConfigError(f"{var} must be a number of seconds, got {env_vars[var]!r}") from exc
+        if "IPD_RETENTION_YEARS" in env_vars:
+            raw = env_vars["IPD_RETENTION_YEARS"].strip()
+            if not raw.isdigit() or not 1 <= int(raw) <= 100:
+                raise ConfigError(f"IPD_RETENTION_YEARS must be a whole number of years from 1 to 100, got {raw!r}")
+            values["retention_years"] = int(raw)
         values.update(overrides)
         return cls(**values).resolved()
 

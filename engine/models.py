@@ -19,6 +19,7 @@ from engine.jobs import models as jobs_models
 from engine.notifications import models as notifications_models
 from engine.people import models as people_models
 from engine.plans import models as plans_models
+from engine.privacy import models as privacy_models
 from engine.subsidies import models as subsidies_models
 from engine.tasks import models as tasks_models
 from engine.team import models as team_models
@@ -44,6 +45,7 @@ __all__ = [
     "notifications_models",
     "people_models",
     "plans_models",
+    "privacy_models",
     "subsidies_models",
     "tasks_models",
     "team_models",

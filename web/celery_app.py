@@ -14,7 +14,14 @@ from engine.db import database
 
 HEARTBEAT_TASK = "engine.jobs.tasks.heartbeat"
 FIRE_DUE_TIMERS = "engine.instances.jobs.fire_due_timers"
-TASK_MODULES = ["engine.jobs.tasks", "engine.instances.jobs", "engine.notifications.jobs", "engine.team.jobs"]
+RUN_RETENTION = "engine.privacy.jobs.run_retention"
+TASK_MODULES = [
+    "engine.jobs.tasks",
+    "engine.instances.jobs",
+    "engine.notifications.jobs",
+    "engine.team.jobs",
+    "engine.privacy.jobs",
+]
 
 # Passed by kombu's SQLAlchemy transport straight to ``create_engine``: only engine arguments belong
 # here. (``polling_interval`` would make create_engine raise TypeError; the transport's 1 s default
@@ -33,6 +40,12 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "fire-due-timers": {
             "task": FIRE_DUE_TIMERS,
             "schedule": timedelta(seconds=settings.timer_poll_seconds),
+        },
+        # Daily: anonymise the closed cases whose retention period ended (a run finding none is cheap).
+        "retention": {
+            "task": RUN_RETENTION,
+            "schedule": timedelta(days=1),
+            "args": (settings.retention_years,),
         },
     }
     schedule["notifications-scan-due"] = {"task": "engine.notifications.jobs.scan_due", "schedule": timedelta(hours=1)}

@@ -90,6 +90,8 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     closure_reason: Mapped[str | None] = mapped_column(Text)
+    #: Set when the retention period ended and the case's personal data were anonymised (engine.privacy).
+    anonymised_at: Mapped[datetime | None]
 
     # Loaded on access: the engine touches cases on every step and needs none of these there.
     beneficiary: Mapped[Beneficiary] = relationship()

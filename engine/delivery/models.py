@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engine.accounts.roles import Role
 from engine.clock import utcnow
 from engine.db import Base, intpk
+from engine.people.models import PARTNER_TYPES
 
 if TYPE_CHECKING:
     from engine.accounts.models import User
@@ -196,7 +197,7 @@ class ReferralStatus(StrEnum):
 
 
 REFERRAL_ANSWERS = ("accepted", "rejected")
-REFERRAL_PARTNERS = ("PCPR", "PUP", "CIC", "school", "KCIK", "MOPS", "UdSC", "NGO", "health", "other")
+REFERRAL_PARTNERS = PARTNER_TYPES
 
 
 class Referral(Base):

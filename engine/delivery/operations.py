@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from engine.accounts.roles import Role
 from engine.audit.service import record
 from engine.clock import utcnow
-from engine.delivery import consent_check
 from engine.delivery.models import (
     CAMP_NUMBERS,
     CAMP_RELATIONS,
@@ -35,6 +34,7 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.operations import inputs
 from engine.operations.registry import Call, Subject, operation, prefill_for
 from engine.operations.rules import require_actor
+from engine.people import consents
 
 _Row = TypeVar("_Row", ServiceSession, NurseryPlacement, CampEnrolment, Referral)
 
@@ -381,8 +381,10 @@ def record_camp_attendance_prefill(call: Call) -> Mapping[str, Any]:
 @operation(
     "send_referral",
     summary=(
-        "Send a referral to a partner with the legal basis of sharing; refused on 'consent' when the beneficiary "
-        "refused or withdrew consent to sharing. Sets the answer deadline."
+        "Send a referral to a partner with the legal basis of sharing; refused on 'consent' unless the "
+        "beneficiary's consent to sharing with this partner is in force, and on any other basis unless a "
+        "supervisor overrides (the supervisor sending it, or an override recorded on the case). Sets the answer "
+        "deadline."
     ),
     fields={
         "referral_partner": True,
@@ -402,21 +404,47 @@ def send_referral(call: Call) -> Mapping[str, Any]:
     form = call.form
     basis = inputs.choice(form, "referral_sharing_basis", tuple(SharingBasis))
     override_reason = inputs.text(form, "referral_override_reason", required=basis != SharingBasis.CONSENT)
-    if basis == SharingBasis.CONSENT and not consent_check.sharing_consent_in_force(call.session, case):
-        raise InvalidInput(
-            "there is no consent to sharing data with partners in force on this case",
-            {
-                "referral_sharing_basis": "the beneficiary's consent to sharing is not recorded, was refused or "
-                "withdrawn: record the consent first, or choose another legal basis and give the reason"
-            },
+    partner = inputs.choice(form, "referral_partner", REFERRAL_PARTNERS)
+    partner_name = inputs.text(form, "referral_partner_name") or ""
+    override = None
+    if basis == SharingBasis.CONSENT:
+        if not consents.sharing_allowed(call.session, case.beneficiary_id, partner, partner_name):
+            raise InvalidInput(
+                "there is no consent to sharing data with this partner in force on this case",
+                {
+                    "referral_sharing_basis": "the beneficiary's consent to sharing with this partner is not "
+                    "recorded, was refused or withdrawn: record the consent first, or ask a supervisor to "
+                    "override it with a reason"
+                },
+            )
+    elif consents.may_override(actor, case):
+        # A supervisor sending the referral overrides the missing consent with the reason given here.
+        override = consents.grant_sharing_override(
+            call.session,
+            actor,
+            case,
+            partner=partner,
+            partner_name=partner_name,
+            basis=basis,
+            reason=override_reason or "",
         )
+    else:
+        override = consents.unused_override(call.session, case.id, partner, partner_name)
+        if override is None:
+            raise InvalidInput(
+                "sharing without consent needs a supervisor's override",
+                {
+                    "referral_sharing_basis": "sharing data without the beneficiary's consent needs a supervisor's "
+                    "override for this partner, recorded on the case file"
+                },
+            )
     sent_on = inputs.day(form, "referral_sent_on")
     days = inputs.whole(form, "referral_answer_days", low=1, high=365)
     referral = Referral(
         case_id=case.id,
         instance_id=call.instance.id,
-        partner=inputs.choice(form, "referral_partner", REFERRAL_PARTNERS),
-        partner_name=inputs.text(form, "referral_partner_name") or "",
+        partner=partner,
+        partner_name=partner_name,
         purpose=inputs.text(form, "referral_purpose") or "",
         sharing_basis=basis,
         override_reason=override_reason if basis != SharingBasis.CONSENT else None,
@@ -428,6 +456,8 @@ def send_referral(call: Call) -> Mapping[str, Any]:
     )
     call.session.add(referral)
     call.session.flush()
+    if override is not None:
+        consents.use_override(call.session, override, referral.id)
     record(
         call.session,
         "delivery.referral_sent",
@@ -437,6 +467,7 @@ def send_referral(call: Call) -> Mapping[str, Any]:
         referral_id=referral.id,
         partner=referral.partner,
         sharing_basis=basis,
+        override_id=override.id if override is not None else None,
         answer_due_on=referral.answer_due_on.isoformat(),
     )
     return {

@@ -100,6 +100,8 @@ class ConsentPurpose(StrEnum):
     SERVICES = "services"
     SHARING_PARTNERS = "sharing_partners"
     REPORTING = "reporting"
+    #: Photographs, recordings and testimonies used in the organisation's publications.
+    PHOTO_TESTIMONY = "photo_testimony"
 
 
 class Consent(Base):
@@ -107,7 +109,9 @@ class Consent(Base):
 
     __tablename__ = "consents"
     __table_args__ = (
-        CheckConstraint("purpose IN ('services', 'sharing_partners', 'reporting')", name="purpose_known"),
+        CheckConstraint(
+            "purpose IN ('services', 'sharing_partners', 'reporting', 'photo_testimony')", name="purpose_known"
+        ),
         CheckConstraint("withdrawn_on IS NULL OR withdrawn_on >= given_on", name="withdrawn_after_given"),
         CheckConstraint("withdrawn_on IS NULL OR granted", name="only_granted_withdrawn"),
         Index("ix_consents_case_purpose", "case_id", "purpose"),
@@ -123,6 +127,9 @@ class Consent(Base):
     interpreter_used: Mapped[bool] = mapped_column(default=False)
     #: For sharing with partners: the partners named in the consent.
     partner_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: For sharing with partners: the kinds of partner named in the consent (``REFERRAL_PARTNERS`` codes:
+    #: "health" covers every health service), alongside or instead of names.
+    partner_types: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
@@ -131,6 +138,68 @@ class Consent(Base):
     @property
     def in_force(self) -> bool:
         return self.granted and self.withdrawn_on is None
+
+
+#: Kinds of partner a referral goes to, and a consent to sharing or an override names.
+PARTNER_TYPES = ("PCPR", "PUP", "CIC", "school", "KCIK", "MOPS", "UdSC", "NGO", "health", "other")
+SHARING_OVERRIDE_BASES = ("legal_obligation", "vital_interest", "override")
+
+
+class SharingOverride(Base):
+    """A supervisor's permission to share the person's data with one partner without their consent.
+
+    Its own record (who, when, why, for which partner) so the decision is shown on the case file and audited;
+    used by at most one referral (``referral_id`` is set when it is).
+    """
+
+    __tablename__ = "sharing_overrides"
+    __table_args__ = (
+        CheckConstraint("basis IN ('legal_obligation', 'vital_interest', 'override')", name="basis_known"),
+        CheckConstraint("used_at IS NULL OR referral_id IS NOT NULL", name="used_by_referral"),
+    )
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: A ``REFERRAL_PARTNERS`` code; the referral it allows goes to a partner of this kind.
+    partner: Mapped[str] = mapped_column(String(20))
+    partner_name: Mapped[str | None] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
+    used_at: Mapped[datetime | None]
+
+
+#: Personal data a case manager corrects on request (art. 16 GDPR), with the history kept.
+RECTIFIABLE_FIELDS = (
+    "given_names_latin",
+    "family_name_latin",
+    "names_original",
+    "date_of_birth",
+    "sex",
+    "citizenship",
+    "pesel",
+    "phone",
+    "email",
+    "address",
+)
+
+
+class BeneficiaryCorrection(Base):
+    """One field of the beneficiary's personal data corrected: the value before, the value after, and why."""
+
+    __tablename__ = "beneficiary_corrections"
+
+    id: Mapped[intpk]
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    corrected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 REFERRED_TO = ("PCPR", "PUP", "CIC", "school", "KCIK", "MOPS", "UdSC", "NGO", "health", "other", "none")

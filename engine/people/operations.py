@@ -26,6 +26,7 @@ from engine.operations.registry import Call, Subject, operation, prefill_for
 from engine.operations.rules import require_actor
 from engine.people.models import (
     DOCUMENT_TYPES,
+    PARTNER_TYPES,
     REFERRED_TO,
     RELATIONS,
     CaseFlag,
@@ -361,10 +362,13 @@ def _consent(call: Call, case: Case, person: Beneficiary, item: Mapping[str, Any
     _not_future(given_on, f"{where}/given_on")
     granted = item.get("granted") is True
     partners = [str(name).strip() for name in (item.get("partner_names") or []) if str(name).strip()]
-    if purpose == ConsentPurpose.SHARING_PARTNERS and granted and not partners:
+    types = item.get("partner_types") or []
+    if not isinstance(types, list) or any(kind not in PARTNER_TYPES for kind in types):
+        raise InvalidInput("a kind of partner is unknown", {f"{where}/partner_types": ", ".join(PARTNER_TYPES)})
+    if purpose == ConsentPurpose.SHARING_PARTNERS and granted and not partners and not types:
         raise InvalidInput(
             "a consent to share data names no partner",
-            {f"{where}/partner_names": "name the partners the person agreed to share data with"},
+            {f"{where}/partner_names": "name the partners (or kinds of partner) the person agreed to share data with"},
         )
     return Consent(
         case_id=case.id,
@@ -374,7 +378,8 @@ def _consent(call: Call, case: Case, person: Beneficiary, item: Mapping[str, Any
         given_on=given_on,
         language=_language(item.get("consent_language"), f"{where}/consent_language"),
         interpreter_used=item.get("interpreter_used") is True,
-        partner_names=partners,
+        partner_names=partners if purpose == ConsentPurpose.SHARING_PARTNERS else [],
+        partner_types=list(dict.fromkeys(types)) if purpose == ConsentPurpose.SHARING_PARTNERS else [],
         recorded_by_id=call.actor.id if call.actor else None,
         recorded_at=utcnow(),
     )

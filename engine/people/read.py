@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
 from engine.cases.models import Beneficiary, Case
-from engine.people.models import CaseFlag, Consent, HouseholdMember, IdentityDocument, NotEligibleInformation
+from engine.people.models import (
+    BeneficiaryCorrection,
+    CaseFlag,
+    Consent,
+    HouseholdMember,
+    IdentityDocument,
+    NotEligibleInformation,
+    SharingOverride,
+)
 from engine.records.views import RecordCard, RecordSection, record_view
 from engine.rights import ipi_apply_by, rights_of
 from engine.spiff.decisions import DecisionError
@@ -50,6 +58,7 @@ class ConsentItem:
     language: str
     interpreter_used: bool
     partner_names: list[str]
+    partner_types: list[str]
     withdrawn_on: date | None
     recorded_by_id: int | None
     withdrawn_by_id: int | None
@@ -57,6 +66,33 @@ class ConsentItem:
     @property
     def in_force(self) -> bool:
         return self.granted and self.withdrawn_on is None
+
+
+@dataclass(frozen=True)
+class OverrideItem:
+    """A supervisor's override of a missing consent to sharing, and the referral that used it."""
+
+    id: int
+    partner: str
+    partner_name: str | None
+    basis: str
+    reason: str
+    granted_by_id: int
+    granted_at: datetime
+    referral_id: int | None
+
+
+@dataclass(frozen=True)
+class CorrectionItem:
+    """One corrected field of the person's data: before, after, why (rectification, art. 16 GDPR)."""
+
+    id: int
+    field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str
+    corrected_by_id: int | None
+    corrected_at: datetime
 
 
 @dataclass(frozen=True)
@@ -99,6 +135,8 @@ class PersonFile:
     consents: list[ConsentItem] = field(default_factory=list)
     flag_items: list[Flag] = field(default_factory=list)
     not_eligible: NotEligible | None = None
+    overrides: list[OverrideItem] = field(default_factory=list)
+    corrections: list[CorrectionItem] = field(default_factory=list)
 
     @property
     def flags(self) -> list[str]:
@@ -137,7 +175,31 @@ def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
             if info
             else None
         ),
+        overrides=overrides(session, case.id),
+        corrections=corrections(session, person.id),
     )
+
+
+def overrides(session: Session, case_id: int) -> list[OverrideItem]:
+    rows = session.scalars(
+        select(SharingOverride).where(SharingOverride.case_id == case_id).order_by(SharingOverride.id)
+    )
+    return [
+        OverrideItem(o.id, o.partner, o.partner_name, o.basis, o.reason, o.granted_by_id, o.granted_at, o.referral_id)
+        for o in rows
+    ]
+
+
+def corrections(session: Session, beneficiary_id: int) -> list[CorrectionItem]:
+    rows = session.scalars(
+        select(BeneficiaryCorrection)
+        .where(BeneficiaryCorrection.beneficiary_id == beneficiary_id)
+        .order_by(BeneficiaryCorrection.id)
+    )
+    return [
+        CorrectionItem(c.id, c.field, c.old_value, c.new_value, c.reason, c.corrected_by_id, c.corrected_at)
+        for c in rows
+    ]
 
 
 def _ipi_apply_by(session: Session, person: Beneficiary) -> date | None:
@@ -172,6 +234,7 @@ def consents(session: Session, case_id: int) -> list[ConsentItem]:
             c.language,
             c.interpreter_used,
             list(c.partner_names or []),
+            list(c.partner_types or []),
             c.withdrawn_on,
             c.recorded_by_id,
             c.withdrawn_by_id,
@@ -262,6 +325,7 @@ def legal_status_card(session: Session, actor: User, record_id: int) -> RecordCa
                 "consent_language": c.language,
                 "interpreter_used": c.interpreter_used,
                 "partner_names": c.partner_names,
+                "partner_types": c.partner_types,
             }
             for c in consents(session, case.id)
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.cases.service import BeneficiaryInput, open_case
 from engine.instances.service import start_instance
+from engine.people.consents import grant_sharing_override
 from engine.tasks.service import claim_task, complete_task
 from tests.processes.samples import sample
 from tests.web.test_cases_pages import library, open_task, page, staff  # noqa: F401 - fixtures
@@ -29,6 +30,10 @@ def test_the_closure_approval_lists_what_will_be_stopped(client, login, db_sessi
     sw, sup = staff["sw"], staff["sup"]
     case = open_case(db_session, sw, BeneficiaryInput("Olena", "Kovalenko"))
     start_instance(db_session, sw, "referral", case=case)
+    # Sharing without consent: the supervisor's override first, then the case manager's referral.
+    grant_sharing_override(
+        db_session, sup, case, partner="PCPR", partner_name=None, basis="legal_obligation", reason="Statutory IPI"
+    )
     referral = sample("referral/send", referral_sharing_basis="legal_obligation", referral_override_reason="IPI")
     complete_task(db_session, sw, open_task(db_session, case.id, "Task_send_referral").id, referral)
     start_instance(db_session, sw, "case_closure", case=case)

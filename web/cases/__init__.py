@@ -12,6 +12,7 @@ from web.cases import (  # noqa: E402,F401  (the modules add their routes to bp)
     duplicates,
     plan_actions,
     plan_print,
+    privacy,
     rights,
     subsidies,
     views,

@@ -50,6 +50,7 @@ from web.cases.documents import KIND_LABELS, VISIBILITY_LABELS
 from web.cases.duplicates import REASON_LABELS, case_search, duplicate_person
 from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
+from web.cases.privacy import privacy_context
 from web.cases.timeline import case_timeline
 from web.db import get_db
 from web.pagination import page_arg
@@ -190,8 +191,10 @@ def show(case_id: int) -> str:
     flag = team_flag(db, case.id)
     documents = list_documents(db, actor, case)
     team_decisions = case_decisions(db, case.id)
+    privacy = privacy_context(db, actor, case)
     names = _user_names(
-        {case.case_manager_id, flag.set_by_id if flag else None}
+        {hold.set_by_id for hold in privacy["legal_holds"]}
+        | {case.case_manager_id, flag.set_by_id if flag else None}
         | {d.uploaded_by_id for d in documents}
         | {d.assignee_id for d, _m in team_decisions}
         | {t.assignee_id for t in casefile.open_tasks}
@@ -216,6 +219,7 @@ def show(case_id: int) -> str:
         document_visibilities=VISIBILITY_LABELS,
         document_max_mb=max(1, int(current_app.config["IPD_DOCUMENT_MAX_BYTES"]) // (1024 * 1024)),
         may_upload_documents=actor.has_role(*SPECIALIST_ROLES, Role.SUPERVISOR),
+        **privacy,
     )
     # The one commit of the request: the read is audited once the page is ready to be shown.
     record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)

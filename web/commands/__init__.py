@@ -13,9 +13,21 @@ from flask import Flask
 
 
 def all_commands() -> Iterator[click.Command]:
-    from web.commands import accounts, backup, budgets, database, demo, processes, runtime, setup, team, tokens
+    from web.commands import (
+        accounts,
+        backup,
+        budgets,
+        database,
+        demo,
+        processes,
+        retention,
+        runtime,
+        setup,
+        team,
+        tokens,
+    )
 
-    for module in (database, setup, accounts, budgets, demo, processes, runtime, tokens, backup, team):
+    for module in (database, setup, accounts, budgets, demo, processes, runtime, tokens, backup, team, retention):
         yield from module.COMMANDS
 
 

@@ -1,0 +1,1 @@
+"""The data subject's rights: subject-access export, rectification, retention with legal holds."""
