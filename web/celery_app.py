@@ -45,7 +45,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "retention": {
             "task": RUN_RETENTION,
             "schedule": timedelta(days=1),
-            "args": (settings.retention_years,),
+            "args": (settings.retention_years, str(settings.documents_path or settings.instance_path / "documents")),
         },
     }
     schedule["notifications-scan-due"] = {"task": "engine.notifications.jobs.scan_due", "schedule": timedelta(hours=1)}

@@ -42,6 +42,7 @@ COLLECTORS: list[Collector] = []
 #: Tables with a case or person column that the export leaves out, and why.
 EXCLUDED: dict[str, str] = {
     "instance_states": "the engine's serialized workflow state: its facts are the records and tasks exported",
+    "notifications": "staff notices (case number and task only): they hold nothing about the person",
 }
 
 #: Columns never exported: technical, not about the person.
@@ -204,6 +205,13 @@ def _subsidies(session: Session, scope: Scope) -> Rows:
 def _team(session: Session, scope: Scope) -> Rows:
     # Only the items and decisions about their cases: a meeting's minutes speak of other people too.
     return by_case(session, scope, "team_agenda_items", "team_decisions")
+
+
+@collector("documents", "case_documents")
+def _documents(session: Session, scope: Scope) -> Rows:
+    """What was filed and when (kind, validity, type, size, checksum); the scans themselves are handed over on paper
+    or by secure transfer, not packed into the archive."""
+    return by_case(session, scope, "case_documents")
 
 
 @collector("closure", "closure_requests")

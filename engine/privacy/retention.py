@@ -12,7 +12,7 @@ never rewritten: it holds ids and field names only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -104,15 +104,18 @@ def due_cases(session: Session, now: datetime, years: int) -> list[int]:
 class RetentionRun:
     dry_run: bool
     case_ids: list[int]
+    #: Stored names of the uploaded documents whose rows were deleted: the caller removes the files after commit.
+    discarded_files: list[str] = field(default_factory=list)
 
 
 def run_retention(session: Session, *, years: int, dry_run: bool = False, now: datetime | None = None) -> RetentionRun:
     """Anonymise every case that is due (or, with ``dry_run``, only list them); the run is audited (ids only)."""
     moment = now or utcnow()
     case_ids = due_cases(session, moment, years)
+    discarded: list[str] = []
     if not dry_run:
         for beneficiary_id in sorted(set(session.scalars(select(Case.beneficiary_id).where(Case.id.in_(case_ids))))):
-            anonymise_person(session, beneficiary_id, moment)
+            anonymise_person(session, beneficiary_id, moment, discarded_files=discarded)
     record(
         session,
         "retention.dry_run" if dry_run else "retention.run",
@@ -120,7 +123,7 @@ def run_retention(session: Session, *, years: int, dry_run: bool = False, now: d
         case_ids=case_ids,
         retention_years=years,
     )
-    return RetentionRun(dry_run, case_ids)
+    return RetentionRun(dry_run, case_ids, discarded)
 
 
 def _tbl(name: str) -> Any:
@@ -134,8 +137,14 @@ def _values(table: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def anonymise_person(session: Session, beneficiary_id: int, now: datetime) -> list[int]:
-    """Anonymise the person and all their cases (the caller checked they are due); return the case ids."""
+def anonymise_person(
+    session: Session, beneficiary_id: int, now: datetime, *, discarded_files: list[str] | None = None
+) -> list[int]:
+    """Anonymise the person and all their cases (the caller checked they are due); return the case ids.
+
+    Uploaded documents are deleted; their stored file names are added to ``discarded_files`` so the edge removes
+    the files once the transaction has committed.
+    """
     session.flush()
     case_ids = list(session.scalars(select(Case.id).where(Case.beneficiary_id == beneficiary_id)))
     person = session.get(Beneficiary, beneficiary_id, with_for_update=True)
@@ -204,6 +213,11 @@ def anonymise_person(session: Session, beneficiary_id: int, now: datetime) -> li
         )
     )
     session.execute(update(actions).where(actions.c.goal_id.in_(goal_ids)).values(text=ANONYMISED))
+    documents = _tbl("case_documents")
+    stored = list(session.scalars(select(documents.c.stored_name).where(documents.c.case_id.in_(case_ids))))
+    session.execute(delete(documents).where(documents.c.case_id.in_(case_ids)))
+    if discarded_files is not None:
+        discarded_files.extend(stored)
     # The serialized workflow states hold the process data of every step: purged, not blanked.
     instances, states = _tbl("process_instances"), _tbl("instance_states")
     session.execute(
