@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import Undefined
@@ -67,15 +66,9 @@ def isodate(value: Any, fmt: str = "medium") -> str:
         return str(value)
 
 
-def money(value: Any) -> str:
-    if value is None or value == "" or isinstance(value, Undefined):
-        return "—"
-    return format_currency(Decimal(str(value)), "PLN")
-
-
 @bp.record_once
 def _filters(state: Any) -> None:
-    for name, function in {**FILTERS, "isodate": isodate, "money": money}.items():
+    for name, function in {**FILTERS, "isodate": isodate}.items():
         state.app.add_template_filter(function, name)
 
 

@@ -1,0 +1,53 @@
+"""The rough edges specialists hit (issue 14): money per locale, country codes, approval cards, deadlines, redirects."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from engine.cases.service import BeneficiaryInput, open_case
+from engine.clock import utcnow
+from engine.instances.service import start_instance
+from engine.subsidies.budgets import set_budget
+from engine.tasks.service import claim_task, complete_task
+from tests.web.test_cases_pages import library, open_task, sample, staff  # noqa: F401 - fixtures
+
+
+def text(response) -> str:  # type: ignore[no-untyped-def]
+    return response.get_data(as_text=True)
+
+
+def approved_subsidy_case(db_session, staff):  # type: ignore[no-untyped-def]  # noqa: F811
+    """A housing subsidy applied for (1200.00 a month computed) and approved by a supervisor."""
+    sw, sup = staff["sw"], staff["sup"]
+    today = utcnow().date()
+    set_budget(db_session, None, "LUB", today, today + timedelta(days=400), Decimal("10000.00"))
+    case = open_case(db_session, sw, BeneficiaryInput("Nadia", "Rahimi"))
+    start_instance(db_session, sw, "housing_subsidy", case=case)
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_apply").id, sample("housing/application"))
+    approve = open_task(db_session, case.id, "Task_approve_subsidy")
+    claim_task(db_session, sup, approve.id)
+    complete_task(db_session, sup, approve.id, sample("housing/approval"))
+    db_session.commit()
+    return case
+
+
+def test_money_is_formatted_per_locale_on_the_case_file_and_the_approvals_queue(  # type: ignore[no-untyped-def]
+    client,
+    login,
+    db_session,
+    library,  # noqa: F811
+    staff,  # noqa: F811
+):
+    case = approved_subsidy_case(db_session, staff)
+    login(staff["sup"])
+    polish = text(client.get(f"/cases/{case.id}"))
+    assert re.search(r"1\s200,00\szł", polish) and "PLN" not in polish
+    queue = text(client.get("/approvals"))
+    assert re.search(r'class="budget-total">10\s000,00\szł', queue) and "PLN" not in queue
+    client.post("/language", data={"locale": "en", "next": "/approvals"})
+    english = text(client.get(f"/cases/{case.id}"))
+    assert re.search(r"PLN\s1,200\.00", english) and "zł" not in english
+    queue = text(client.get("/approvals"))
+    assert re.search(r'class="budget-total">PLN\s10,000\.00', queue)
