@@ -6,8 +6,13 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from engine.cases.service import BeneficiaryInput, open_case
+import pytest
+from sqlalchemy import select
+
+from engine.cases.models import Case
+from engine.cases.service import BeneficiaryInput, open_case, start_case
 from engine.clock import utcnow
+from engine.errors import InvalidInput
 from engine.instances.service import start_instance
 from engine.subsidies.budgets import set_budget
 from engine.tasks.service import claim_task, complete_task
@@ -51,3 +56,39 @@ def test_money_is_formatted_per_locale_on_the_case_file_and_the_approvals_queue(
     assert re.search(r"PLN\s1,200\.00", english) and "zł" not in english
     queue = text(client.get("/approvals"))
     assert re.search(r'class="budget-total">PLN\s10,000\.00', queue)
+
+
+def test_citizenship_is_one_iso_code_from_the_new_case_form_to_the_intake_and_shown_by_name(  # type: ignore[no-untyped-def]
+    client,
+    login,
+    db_session,
+    library,  # noqa: F811
+    staff,  # noqa: F811
+):
+    login(staff["sw"])
+    data = {"given_names_latin": "Olena", "family_name_latin": "Kovalenko", "date_of_birth": "1990-03-04"}
+    refused = client.post("/cases/new", data={**data, "citizenship": "ZZZ"})
+    assert refused.status_code == 200 and "ISO 3166" in text(refused)
+    assert db_session.scalar(select(Case.id)) is None
+    response = client.post("/cases/new", data={**data, "citizenship": "ukr"})  # as on the passport
+    assert response.status_code == 303
+    case = db_session.scalar(select(Case).order_by(Case.id.desc()))
+    assert case.beneficiary.citizenship == "UA"
+    assert open_task(db_session, case.id, "Task_register").input_data["citizenship"] == "UA"  # carried over
+    polish = text(client.get(f"/cases/{case.id}"))
+    assert re.search(r'class="citizenship">Ukraina<', polish)
+    client.post("/language", data={"locale": "en", "next": "/cases"})
+    assert re.search(r'class="citizenship">Ukraine<', text(client.get(f"/cases/{case.id}")))
+
+
+def test_the_registration_refuses_a_code_that_is_no_country(db_session, library, staff):  # type: ignore[no-untyped-def]  # noqa: F811
+    case = open_case(db_session, staff["sw"], BeneficiaryInput("Olena", "Kovalenko", citizenship="SYR"))
+    assert case.beneficiary.citizenship == "SY"
+    with pytest.raises(InvalidInput) as refused:
+        open_case(db_session, staff["sw"], BeneficiaryInput("Olena", "Kovalenko", citizenship="QQ"))
+    assert "citizenship" in refused.value.fields
+    start_case(db_session, staff["sw"], case)
+    task = open_task(db_session, case.id, "Task_register")
+    with pytest.raises(InvalidInput) as refused:
+        complete_task(db_session, staff["sw"], task.id, sample("intake/register", citizenship="QQ"))
+    assert "citizenship" in refused.value.fields
