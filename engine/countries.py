@@ -18,5 +18,5 @@ def alpha_2(value: str | None) -> str | None:
         return code
     if not code.isalpha() or len(code) not in (2, 3):
         return None
-    country = pycountry.countries.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code})
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else pycountry.countries.get(alpha_3=code)
     return None if country is None else str(country.alpha_2)
