@@ -92,3 +92,24 @@ def test_the_registration_refuses_a_code_that_is_no_country(db_session, library,
     with pytest.raises(InvalidInput) as refused:
         complete_task(db_session, staff["sw"], task.id, sample("intake/register", citizenship="QQ"))
     assert "citizenship" in refused.value.fields
+
+
+def test_the_subsidy_approval_shows_the_computed_monthly_amount_and_the_rule_inputs(  # type: ignore[no-untyped-def]
+    client,
+    login,
+    db_session,
+    library,  # noqa: F811
+    staff,  # noqa: F811
+):
+    sw, sup = staff["sw"], staff["sup"]
+    today = utcnow().date()
+    set_budget(db_session, None, "LUB", today, today + timedelta(days=400), Decimal("10000.00"))
+    case = open_case(db_session, sw, BeneficiaryInput("Nadia", "Rahimi"))
+    start_instance(db_session, sw, "housing_subsidy", case=case)
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_apply").id, sample("housing/application"))
+    db_session.commit()
+    approve = open_task(db_session, case.id, "Task_approve_subsidy")
+    login(sup)
+    for page in (text(client.get("/approvals")), text(client.get(f"/tasks/{approve.id}"))):
+        assert re.search(r"1\s200,00\szł", page)  # the computed monthly amount
+        assert re.search(r"750,00\szł", page) and re.search(r"2\s400,00\szł", page)  # income per person, rent
