@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
 from engine.cases.models import Beneficiary, Case
+from engine.clock import utcnow
 from engine.people.models import CaseFlag, Consent, HouseholdMember, IdentityDocument, NotEligibleInformation
 from engine.records.views import RecordCard, RecordSection, record_view
-from engine.rights import ipi_apply_by, rights_of
+from engine.rights import IPI_WARNING_DAYS, ipi_apply_by, ipi_days_left, rights_of
 from engine.spiff.decisions import DecisionError
 
 REGISTER_FORM = "intake/register"
@@ -99,10 +100,20 @@ class PersonFile:
     consents: list[ConsentItem] = field(default_factory=list)
     flag_items: list[Flag] = field(default_factory=list)
     not_eligible: NotEligible | None = None
+    #: Days left to apply for the IPI by the engine clock (negative: passed); None when there is no deadline.
+    ipi_days_left: int | None = None
 
     @property
     def flags(self) -> list[str]:
         return [flag.kind for flag in self.flag_items]
+
+    @property
+    def ipi_deadline_near(self) -> bool:
+        return self.ipi_days_left is not None and 0 <= self.ipi_days_left <= IPI_WARNING_DAYS
+
+    @property
+    def ipi_deadline_passed(self) -> bool:
+        return self.ipi_days_left is not None and self.ipi_days_left < 0
 
 
 def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
@@ -127,7 +138,7 @@ def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
         legal_status=person.legal_status,
         legal_status_decision_date=person.legal_status_decision_date,
         legal_status_valid_until=person.legal_status_valid_until,
-        ipi_apply_by=_ipi_apply_by(session, person),
+        ipi_apply_by=(apply_by := _ipi_apply_by(session, person)),
         household=household(session, person.id),
         documents=documents(session, person.id),
         consents=consents(session, case.id),
@@ -137,6 +148,7 @@ def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
             if info
             else None
         ),
+        ipi_days_left=ipi_days_left(apply_by, utcnow().date()),
     )
 
 

@@ -14,6 +14,7 @@ from engine.cases.service import BeneficiaryInput, open_case, start_case
 from engine.clock import utcnow
 from engine.errors import InvalidInput
 from engine.instances.service import start_instance
+from engine.rights import rights_for
 from engine.subsidies.budgets import set_budget
 from engine.tasks.service import claim_task, complete_task
 from tests.web.test_cases_pages import library, open_task, sample, staff  # noqa: F401 - fixtures
@@ -113,3 +114,39 @@ def test_the_subsidy_approval_shows_the_computed_monthly_amount_and_the_rule_inp
     for page in (text(client.get("/approvals")), text(client.get(f"/tasks/{approve.id}"))):
         assert re.search(r"1\s200,00\szł", page)  # the computed monthly amount
         assert re.search(r"750,00\szł", page) and re.search(r"2\s400,00\szł", page)  # income per person, rent
+
+
+def intake_with_decision(db_session, staff, decided_on):  # type: ignore[no-untyped-def]  # noqa: F811
+    """A refugee registered through the intake, the status decision dated ``decided_on``."""
+    sw = staff["sw"]
+    case = open_case(db_session, sw, BeneficiaryInput("Olena", "Kovalenko"))
+    start_instance(db_session, sw, "intake", case=case)
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_register").id, sample("intake/register"))
+    legal = sample("intake/legal_status", legal_status_decision_date=decided_on.isoformat())
+    complete_task(db_session, sw, open_task(db_session, case.id, "Task_legal_status").id, legal)
+    db_session.commit()
+    return case
+
+
+def test_the_ipi_deadline_warns_when_near_and_says_when_it_passed(  # type: ignore[no-untyped-def]
+    client,
+    login,
+    db_session,
+    library,  # noqa: F811
+    staff,  # noqa: F811
+):
+    days = rights_for("refugee", session=db_session).ipi_deadline_days
+    assert days and days > 20
+    today = utcnow().date()
+    far = intake_with_decision(db_session, staff, today - timedelta(days=days - 30))
+    near = intake_with_decision(db_session, staff, today - timedelta(days=days - 10))
+    passed = intake_with_decision(db_session, staff, today - timedelta(days=days + 3))
+    login(staff["sw"])
+    page = text(client.get(f"/cases/{far.id}"))
+    assert "IPI" in page
+    assert "ipi-deadline" not in page
+    page = text(client.get(f"/cases/{near.id}"))
+    assert 'class="ipi-deadline deadline-near"' in page and "10 dni" in page
+    page = text(client.get(f"/cases/{passed.id}"))
+    assert 'class="ipi-deadline deadline-passed"' in page
+    assert (today - timedelta(days=3)).strftime("%Y") in page and "upłynął" in page
