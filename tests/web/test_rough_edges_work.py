@@ -49,3 +49,13 @@ def test_after_an_approval_the_next_approval_of_the_case_then_the_queue(  # type
     assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{second.id}"
     response = client.post(f"/tasks/{second.id}", data={"decision": "approve", "action": "submit"})
     assert response.status_code == 302 and response.headers["Location"] == "/approvals"
+
+
+def test_the_diagram_shows_a_waiting_timer_as_current(client, login, db_session, deploy_fixture, people, case):
+    deploy_fixture("timer_step.bpmn.tmpl", script="x = 1")
+    instance = start_instance(db_session, people["sw"], "timer_step", case=case, data={"delay": "P3D"}).instance
+    complete_task(db_session, people["sw"], open_task(db_session, instance.id, "first").id, {"note": "gotowe"})
+    db_session.commit()
+    login(people["sw"])
+    body = client.get(f"/cases/{case.id}/instances/{instance.id}/diagram").get_json()
+    assert body["states"] == {"first": "completed", "wait": "current"}
