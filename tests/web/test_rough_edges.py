@@ -150,3 +150,28 @@ def test_the_ipi_deadline_warns_when_near_and_says_when_it_passed(  # type: igno
     page = text(client.get(f"/cases/{passed.id}"))
     assert 'class="ipi-deadline deadline-passed"' in page
     assert (today - timedelta(days=3)).strftime("%Y") in page and "upłynął" in page
+
+
+def test_process_and_element_names_are_english_in_the_english_interface(  # type: ignore[no-untyped-def]
+    client,
+    login,
+    db_session,
+    library,  # noqa: F811
+    staff,  # noqa: F811
+):
+    sw = staff["sw"]
+    case = open_case(db_session, sw, BeneficiaryInput("Olena", "Kovalenko"))
+    instance = start_instance(db_session, sw, "intake", case=case).instance
+    db_session.commit()
+    login(sw)
+    url = f"/cases/{case.id}/instances/{instance.id}/diagram?process=intake"
+    assert "Przyjęcie do programu" in text(client.get("/inbox"))
+    assert 'name="Zarejestruj beneficjenta"' in client.get(url).get_json()["xml"]
+    client.post("/language", data={"locale": "en", "next": "/inbox"})
+    inbox = text(client.get("/inbox"))
+    assert "Intake" in inbox and "Przyjęcie do programu" not in inbox
+    xml = client.get(url).get_json()["xml"]
+    assert '<bpmn:process id="intake" name="Intake"' in xml
+    assert 'name="Zarejestruj beneficjenta"' not in xml and 'name="Register the beneficiary"' in xml
+    task = open_task(db_session, case.id, "Task_register")
+    assert "Intake" in text(client.get(f"/tasks/{task.id}"))

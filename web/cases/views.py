@@ -34,6 +34,7 @@ from engine.cases.service import (
     start_case,
     visible_cases,
 )
+from engine.definitions.names import with_english_names
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances.models import ProcessInstance
 from engine.pagination import PageWindow, count_rows
@@ -316,6 +317,8 @@ def diagram(case_id: int, instance_id: int) -> Response:
     xml = process_xml(db, instance, process_id)
     if xml is None:
         abort(404)
+    if str(get_locale()) == "en":
+        xml = with_english_names(xml)
     response = jsonify(
         {
             "instance_id": instance.id,
