@@ -122,6 +122,15 @@ def rights_of(session: Session, beneficiary: Any) -> Rights | None:
     return rights_for(status, session=session)
 
 
+#: From this many days before the IPI deadline the case file warns that it is near.
+IPI_WARNING_DAYS = 14
+
+
+def ipi_days_left(apply_by: date | None, today: date) -> int | None:
+    """Days until the last day to apply for the IPI (0 on the day itself, negative once it has passed)."""
+    return None if apply_by is None else (apply_by - today).days
+
+
 def ipi_apply_by(beneficiary: Any, found: Rights | None) -> date | None:
     """The last day to apply for the statutory integration programme: the decision date + the table's days."""
     decided_on = getattr(beneficiary, "legal_status_decision_date", None)

@@ -43,10 +43,11 @@ def load_user(user_id: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
-    from web import labels
+    from web import labels, money
 
     db.init_app(app)
     labels.init_app(app)
+    money.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)

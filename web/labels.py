@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from engine.countries import STATELESS, alpha_2
 
 ROLE_LABELS = {
     "social_worker": _l("Social worker"),
@@ -28,10 +32,21 @@ OCCURRENCE_LABELS = {
 }
 
 
+def country_name(code: object) -> str:
+    """An ISO 3166 alpha-2 code as the country's name in the user's language (CLDR through Babel)."""
+    if not code:
+        return "—"
+    key = alpha_2(str(code)) or str(code)
+    if key == STATELESS:
+        return str(_l("Stateless"))
+    return str(Locale.parse(str(get_locale() or "pl")).territories.get(key, key))
+
+
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(str(role), role))
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(country_name, "country_name")
     app.add_template_filter(lambda pid: str(OCCURRENCE_LABELS.get(str(pid), pid)), "occurrence_label")

@@ -18,8 +18,8 @@ from engine.assessments.access import DETAIL_READERS
 from engine.cases.models import Case
 from engine.definitions.models import DeploymentFile
 from engine.definitions.service import spec_bundle
-from engine.instances.models import InstanceStatus, ProcessInstance
-from engine.spiff.runner import called_processes
+from engine.instances.models import InstanceStatus, ProcessInstance, Timer, TimerStatus
+from engine.spiff.runner import SpecBundle, called_processes
 from engine.tasks.models import HumanTask, TaskState
 
 #: Who reads special-category (health) data: the readers of the psychological assessment's details.
@@ -102,8 +102,11 @@ def build_casefile(session: Session, actor: User, case: Case) -> CaseFile:
 
 
 def element_states(session: Session, instance: ProcessInstance, process_id: str | None = None) -> dict[str, str]:
-    """Element id → ``current`` (an open task) or ``completed``, for the diagram of one process."""
+    """Element id → ``current`` (an open task, or a timer still waiting) or ``completed``, for one process's diagram."""
     process = process_id or instance.process_id
+    bundle = spec_bundle(instance.definition)
+    # A pending timer is work in progress: its event, and every call activity leading to it, are current.
+    waiting = _waiting_timers(session, instance, bundle)
     rows = session.execute(
         select(HumanTask.element_id, HumanTask.state).where(
             HumanTask.instance_id == instance.id, HumanTask.process_id == process
@@ -115,13 +118,16 @@ def element_states(session: Session, instance: ProcessInstance, process_id: str 
             states[element_id] = "current"
         elif state == TaskState.COMPLETED and states.get(element_id) != "current":
             states[element_id] = "completed"
-    # A call activity is current while the process it calls (or one that calls on) has an open task.
-    bundle = spec_bundle(instance.definition)
+    for element_id in waiting.get(process, set()):
+        states[element_id] = "current"
+    # A call activity is current while the process it calls (or one that calls on) has an open task or timer.
     task_states: dict[str, set[str]] = {}
     for called_process, state in session.execute(
         select(HumanTask.process_id, HumanTask.state).where(HumanTask.instance_id == instance.id)
     ):
         task_states.setdefault(called_process, set()).add(state)
+    for waiting_process in waiting:
+        task_states.setdefault(waiting_process, set()).add(TaskState.OPEN)
 
     def reached(process: str, seen: frozenset[str]) -> set[str]:
         found = set(task_states.get(process, set()))
@@ -137,6 +143,23 @@ def element_states(session: Session, instance: ProcessInstance, process_id: str 
         elif TaskState.COMPLETED in seen_states:
             states[element_id] = "completed"
     return states
+
+
+def _waiting_timers(session: Session, instance: ProcessInstance, bundle: SpecBundle) -> dict[str, set[str]]:
+    """Process id → the ids of its timer events that are still waiting in this instance."""
+    pending = set(
+        session.scalars(
+            select(Timer.element_id).where(Timer.instance_id == instance.id, Timer.status == TimerStatus.PENDING)
+        )
+    )
+    if not pending:
+        return {}
+    found: dict[str, set[str]] = {}
+    for process, spec in [(bundle.spec.name, bundle.spec), *bundle.subprocess_specs.items()]:
+        ids = {getattr(task_spec, "bpmn_id", None) for task_spec in spec.task_specs.values()} & pending
+        if ids:
+            found[process] = {str(element_id) for element_id in ids}
+    return found
 
 
 def current_process_ids(session: Session, instance: ProcessInstance) -> list[str]:

@@ -15,6 +15,7 @@ from engine.audit.service import record
 from engine.cases import caseload
 from engine.cases.models import Beneficiary, Case, CaseMember, CaseStatus
 from engine.clock import utcnow
+from engine.countries import alpha_2
 from engine.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -37,8 +38,8 @@ class BeneficiaryInput:
             found["family_name_latin"] = "required"
         if self.pesel and not (len(self.pesel) == 11 and self.pesel.isdigit()):
             found["pesel"] = "a PESEL has 11 digits"
-        if self.citizenship and not (len(self.citizenship) in (2, 3) and self.citizenship.isalpha()):
-            found["citizenship"] = "use the ISO country code, e.g. UKR or SYR"
+        if self.citizenship and alpha_2(self.citizenship) is None:
+            found["citizenship"] = "not an ISO 3166 country code: use e.g. UA or UKR, XX if stateless"
         if self.date_of_birth and self.date_of_birth > utcnow().date():
             found["date_of_birth"] = "cannot be in the future"
         return found
@@ -80,7 +81,7 @@ def open_case(
         family_name_latin=beneficiary.family_name_latin.strip(),
         names_original=beneficiary.names_original,
         date_of_birth=beneficiary.date_of_birth,
-        citizenship=beneficiary.citizenship.upper() if beneficiary.citizenship else None,
+        citizenship=alpha_2(beneficiary.citizenship),
         document_number=beneficiary.document_number.strip().upper() if beneficiary.document_number else None,
         pesel=beneficiary.pesel,
         legal_status=beneficiary.legal_status,

@@ -20,6 +20,7 @@ from engine.assessments.access import AREAS
 from engine.audit.service import record
 from engine.cases.models import Beneficiary, Case
 from engine.clock import utcnow
+from engine.countries import alpha_2
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.operations import inputs
 from engine.operations.registry import Call, Subject, operation, prefill_for
@@ -109,9 +110,11 @@ def register_beneficiary(call: Call) -> Mapping[str, Any]:
     today = utcnow().date()
     born = inputs.day(form, "birth_date")
     _not_future(born, "birth_date")
-    citizenship = inputs.text(form, "citizenship") or ""
-    if not (len(citizenship) in (2, 3) and citizenship.isalpha()):
-        raise InvalidInput("the citizenship is wrong", {"citizenship": "an ISO country code such as UA"})
+    citizenship = alpha_2(inputs.text(form, "citizenship"))
+    if citizenship is None:
+        raise InvalidInput(
+            "the citizenship is wrong", {"citizenship": "not an ISO 3166 country code: use e.g. UA, XX if stateless"}
+        )
     pesel = inputs.text(form, "pesel", required=False)
     if pesel is not None and not (len(pesel) == 11 and pesel.isdigit()):
         raise InvalidInput("the PESEL is wrong", {"pesel": "a PESEL has 11 digits"})
@@ -155,7 +158,7 @@ def register_beneficiary(call: Call) -> Mapping[str, Any]:
     person.family_name_latin = inputs.text(form, "family_name_latin") or person.family_name_latin
     person.date_of_birth = born
     person.sex = inputs.choice(form, "sex", SEXES)
-    person.citizenship = citizenship.upper()
+    person.citizenship = citizenship
     person.languages = languages
     person.interpreter_needed = form.get("interpreter_needed") is True
     person.phone = inputs.text(form, "phone", required=False)
@@ -220,7 +223,7 @@ def registration_prefill(call: Call) -> Mapping[str, Any]:
         "family_name_latin": person.family_name_latin,
         "name_original": person.names_original,
         "birth_date": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        "citizenship": person.citizenship if person.citizenship and len(person.citizenship) == 2 else None,
+        "citizenship": alpha_2(person.citizenship),  # also converts a three-letter code typed on the new-case form
         "pesel": person.pesel,
         "sex": person.sex,
         "languages": list(person.languages or []) or None,

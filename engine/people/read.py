@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
 from engine.cases.models import Beneficiary, Case
+from engine.clock import utcnow
 from engine.people.models import (
     BeneficiaryCorrection,
     CaseFlag,
@@ -21,7 +22,7 @@ from engine.people.models import (
     SharingOverride,
 )
 from engine.records.views import RecordCard, RecordSection, record_view
-from engine.rights import ipi_apply_by, rights_of
+from engine.rights import IPI_WARNING_DAYS, ipi_apply_by, ipi_days_left, rights_of
 from engine.spiff.decisions import DecisionError
 
 REGISTER_FORM = "intake/register"
@@ -137,10 +138,20 @@ class PersonFile:
     not_eligible: NotEligible | None = None
     overrides: list[OverrideItem] = field(default_factory=list)
     corrections: list[CorrectionItem] = field(default_factory=list)
+    #: Days left to apply for the IPI by the engine clock (negative: passed); None when there is no deadline.
+    ipi_days_left: int | None = None
 
     @property
     def flags(self) -> list[str]:
         return [flag.kind for flag in self.flag_items]
+
+    @property
+    def ipi_deadline_near(self) -> bool:
+        return self.ipi_days_left is not None and 0 <= self.ipi_days_left <= IPI_WARNING_DAYS
+
+    @property
+    def ipi_deadline_passed(self) -> bool:
+        return self.ipi_days_left is not None and self.ipi_days_left < 0
 
 
 def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
@@ -165,7 +176,7 @@ def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
         legal_status=person.legal_status,
         legal_status_decision_date=person.legal_status_decision_date,
         legal_status_valid_until=person.legal_status_valid_until,
-        ipi_apply_by=_ipi_apply_by(session, person),
+        ipi_apply_by=(apply_by := _ipi_apply_by(session, person)),
         household=household(session, person.id),
         documents=documents(session, person.id),
         consents=consents(session, case.id),
@@ -177,6 +188,7 @@ def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
         ),
         overrides=overrides(session, case.id),
         corrections=corrections(session, person.id),
+        ipi_days_left=ipi_days_left(apply_by, utcnow().date()),
     )
 
 

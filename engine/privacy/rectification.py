@@ -12,6 +12,7 @@ from engine.accounts.models import User
 from engine.audit.service import record
 from engine.cases.models import Case
 from engine.clock import utcnow
+from engine.countries import alpha_2
 from engine.errors import InvalidInput, NotFound
 from engine.people.models import RECTIFIABLE_FIELDS, BeneficiaryCorrection
 from engine.people.operations import SEXES
@@ -45,9 +46,10 @@ def _parse(name: str, raw: Any) -> Any:
     if name == "sex" and text not in SEXES:
         raise InvalidInput("the sex is unknown", {name: f"choose from: {', '.join(SEXES)}"})
     if name == "citizenship":
-        if not (len(text) in (2, 3) and text.isalpha()):
-            raise InvalidInput("the citizenship is wrong", {name: "an ISO country code such as UA"})
-        return text.upper()
+        code = alpha_2(text)
+        if code is None:
+            raise InvalidInput("the citizenship is wrong", {name: "an ISO 3166 code such as UA (XX: stateless)"})
+        return code
     if name == "pesel" and not (len(text) == 11 and text.isdigit()):
         raise InvalidInput("the PESEL is wrong", {name: "a PESEL has 11 digits"})
     if len(text) > MAX_LENGTHS.get(name, 200):

@@ -17,6 +17,7 @@ from engine.cases.models import Beneficiary, Case
 from engine.clock import utcnow
 from engine.pagination import MAX_PAGE, PageWindow, count_rows
 from engine.tasks.models import HumanTask, TaskState
+from engine.tasks.routing import can_work
 
 PAGE_SIZE = 25
 
@@ -204,3 +205,19 @@ def approval_tasks(session: Session, actor: User, limit: int = 200) -> list[Huma
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def next_task_of_case(session: Session, actor: User, case_id: int | None) -> HumanTask | None:
+    """The open task of this case the actor can work now (theirs, or unclaimed in their lane), oldest due first.
+
+    Used after a submit so the user carries on with the case instead of going back to the inbox.
+    """
+    if case_id is None:
+        return None
+    stmt = (
+        select(HumanTask)
+        .where(HumanTask.case_id == case_id, HumanTask.state == TaskState.OPEN)
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+        .limit(50)
+    )
+    return next((task for task in session.scalars(stmt) if can_work(actor, task)), None)

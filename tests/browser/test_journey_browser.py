@@ -188,7 +188,7 @@ def test_a_beneficiary_from_registration_to_an_approved_plan_and_subsidy(  # typ
     page.goto("/approvals")
     section = page.locator("section.approval", has_text=number)
     expect(section).to_contain_text("Learn Polish")
-    expect(page.locator(".subsidy-budget")).to_contain_text("PLN")
+    expect(page.locator(".subsidy-budget")).to_contain_text("zł")
     shot(page, "approvals")
     section.get_by_role("link", name="Zdecyduj").click()
     fill_form(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from engine.countries import alpha_2
 from engine.rights import LEGAL_STATUSES
 from web.cases.labels import legal_status_label
 
@@ -17,12 +18,20 @@ class NewCaseForm(FlaskForm):
     names_original = StringField(_l("Full name in the original script"), validators=[Optional(), Length(max=400)])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     citizenship = StringField(
-        _l("Citizenship (ISO code, e.g. UKR)"),
-        validators=[Optional(), Regexp(r"^[A-Za-z]{2,3}$", message=_l("Use the ISO country code, e.g. UKR or SYR."))],
+        _l("Citizenship (ISO 3166 code, e.g. UA; XX if stateless)"),
+        validators=[Optional(), Length(max=3)],
+        filters=[lambda value: value.strip().upper() if value else value],
     )
     document_number = StringField(_l("Document number"), validators=[Optional(), Length(max=64)])
     pesel = StringField(_l("PESEL"), validators=[Optional(), Regexp(r"^\d{11}$", message=_l("A PESEL has 11 digits."))])
     confirm_new_person = BooleanField(_l("This is a different person: register a new case"))
+
+    def validate_citizenship(self, field: StringField) -> None:
+        """Checked against the ISO 3166 list; a three-letter code (as on passports) becomes the two-letter one."""
+        code = alpha_2(field.data)
+        if code is None:
+            raise ValidationError(_l("Not an ISO 3166 country code: enter e.g. UA (or UKR), XX if stateless."))
+        field.data = code
 
 
 class RightsForm(FlaskForm):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import Undefined
@@ -34,6 +33,7 @@ from engine.cases.service import (
     start_case,
     visible_cases,
 )
+from engine.definitions.names import with_english_names
 from engine.documents.service import list_documents
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.instances.models import ProcessInstance
@@ -72,15 +72,9 @@ def isodate(value: Any, fmt: str = "medium") -> str:
         return str(value)
 
 
-def money(value: Any) -> str:
-    if value is None or value == "" or isinstance(value, Undefined):
-        return "—"
-    return format_currency(Decimal(str(value)), "PLN")
-
-
 @bp.record_once
 def _filters(state: Any) -> None:
-    for name, function in {**FILTERS, "isodate": isodate, "money": money}.items():
+    for name, function in {**FILTERS, "isodate": isodate}.items():
         state.app.add_template_filter(function, name)
 
 
@@ -331,6 +325,8 @@ def diagram(case_id: int, instance_id: int) -> Response:
     xml = process_xml(db, instance, process_id)
     if xml is None:
         abort(404)
+    if str(get_locale()) == "en":
+        xml = with_english_names(xml)
     response = jsonify(
         {
             "instance_id": instance.id,

@@ -1,11 +1,10 @@
-"""Template filters for values typed into forms: ISO dates and money strings, per locale."""
+"""Template filters for values typed into forms: ISO dates and codes, per locale (money: web/money.py)."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from web.work import bp
@@ -17,15 +16,6 @@ def work_date(value: object) -> str:
         return format_date(date.fromisoformat(str(value)), "medium")
     except ValueError:
         return str(value)
-
-
-@bp.app_template_filter("work_money")
-def work_money(value: object) -> str:
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    return f"{format_decimal(amount, format='#,##0.00')} PLN"
 
 
 LEGAL_STATUS_LABELS = {

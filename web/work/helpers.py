@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from werkzeug.wrappers import Response
 from engine.accounts.models import User
 from engine.cases.models import Beneficiary, Case
 from engine.definitions.models import ProcessDefinition
+from engine.definitions.names import english_process_names
 from forms.validation import FieldError
 from web.security import is_safe_next
 
@@ -34,12 +36,14 @@ def inbox_url() -> str:
 
 
 def process_names(session: Session) -> dict[str, str]:
-    """Process id → the name of its newest version."""
+    """Process id → the name of its newest version, in English (its nameEn) in the English interface."""
     names: dict[str, str] = {}
     for process_id, name in session.execute(
         select(ProcessDefinition.process_id, ProcessDefinition.name).order_by(ProcessDefinition.version)
     ):
         names[process_id] = name
+    if str(get_locale()) == "en":
+        names.update(english_process_names(session))
     return names
 
 

@@ -19,6 +19,7 @@ from engine.definitions.forms import task_forms
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances.models import Incident, ProcessInstance
 from engine.tasks.models import HumanTask, TaskState
+from engine.tasks.queries import next_task_of_case
 from engine.tasks.routing import can_work, is_candidate
 from engine.tasks.service import complete_task, get_task, save_draft
 from forms.registry import FormNotFound
@@ -202,4 +203,10 @@ def _submit(found: HumanTask, schema: dict[str, Any], data: dict[str, Any]) -> s
             )
         return redirect(url_for("work.task", task_id=task_id))
     flash(_("Task completed."), "success")
+    following = next_task_of_case(db, actor(), found.case_id)
+    if following is not None and following.id != task_id:
+        flash(_("The next task of this case is below."), "info")
+        return redirect(url_for("work.task", task_id=following.id))
+    if found.role == Role.SUPERVISOR and actor().has_role(Role.SUPERVISOR):
+        return redirect(url_for("work.approvals"))  # an approval decided: back to the queue for the next one
     return redirect(url_for("work.inbox"))
