@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Unpack
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Integer, Select, and_, cast, extract, func, literal, or_, select, union_all
 from sqlalchemy import case as sa_case
@@ -37,7 +37,7 @@ from engine.team.models import MeetingStatus, TeamDecision, TeamMeeting
 
 # SQLAlchemy's typing of labelled CASE expressions and unions is looser than mypy wants; these queries are
 # checked by the tests that run them on both databases.
-Query = Select[Unpack[tuple[Any, ...]]]
+Query = Select[*tuple[Any, ...]]
 Expr = ColumnElement[Any]
 
 

@@ -31,7 +31,10 @@ from web.security import roles_required
 
 #: A list export holds at most this many rows (the newest first); a report is never near it.
 EXPORT_LIMIT = 10_000
-FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _actor() -> User:
