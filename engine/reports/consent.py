@@ -12,11 +12,7 @@ from engine.people.models import Consent, ConsentPurpose
 
 def not_listable_case_ids() -> Select[int]:
     """Ids of cases whose latest reporting consent is refused or withdrawn."""
-    latest = (
-        select(func.max(Consent.id))
-        .where(Consent.purpose == ConsentPurpose.REPORTING)
-        .group_by(Consent.case_id)
-    )
+    latest = select(func.max(Consent.id)).where(Consent.purpose == ConsentPurpose.REPORTING).group_by(Consent.case_id)
     return select(Consent.case_id).where(
         and_(Consent.id.in_(latest), or_(Consent.granted.is_(False), Consent.withdrawn_on.is_not(None)))
     )

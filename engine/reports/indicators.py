@@ -312,9 +312,7 @@ def team_meetings(scope: Scope) -> Query:
 def overdue_work(scope: Scope) -> Query:
     """Tasks open and past their due date at the end of the period (now, for the current period), per role."""
     moment = min(scope.now, scope.period.ends_before)
-    stmt = select(
-        HumanTask.case_id.label("case_id"), func.coalesce(HumanTask.role, "none").label("grp")
-    ).where(
+    stmt = select(HumanTask.case_id.label("case_id"), func.coalesce(HumanTask.role, "none").label("grp")).where(
         HumanTask.created_at < moment,
         HumanTask.due_at < moment,
         or_(

@@ -54,7 +54,5 @@ GROUP_LABELS = {
     "nursery": _l("nursery"),
     "kindergarten": _l("kindergarten"),
 }
-GROUP_LABELS.update(
-    {"subsidy_budget": _l("Housing subsidy budget"), "budget": _l("budget"), "left": _l("left")}
-)
+GROUP_LABELS.update({"subsidy_budget": _l("Housing subsidy budget"), "budget": _l("budget"), "left": _l("left")})
 INDICATOR_LABELS["subsidy_budget"] = _l("Housing subsidy budget at the end of the period")

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from engine.accounts.models import Office, User
 from engine.clock import utcnow
 from engine.errors import Forbidden, InvalidInput
-from engine.reports.funder import REPORT_ROLES, IndicatorFigures, figure_cases, funder_report, has_national_scope, report_scope
+from engine.reports.funder import (
+    REPORT_ROLES,
+    IndicatorFigures,
+    figure_cases,
+    funder_report,
+    has_national_scope,
+    report_scope,
+)
 from engine.reports.indicators import BY_KEY, Scope
 from engine.reports.period import ReportPeriod, parse_period, previous_quarters, project_period
 from web.db import get_db
