@@ -33,8 +33,8 @@ from engine.clock import FrozenClock
 from engine.definitions.service import deploy, read_directory
 from engine.instances.models import InstanceStatus, ProcessInstance, Timer, TimerStatus
 from engine.instances.service import start_instance
-from engine.tasks.models import HumanTask, TaskState
 from engine.subsidies.budgets import set_budget
+from engine.tasks.models import HumanTask, TaskState
 from tests import factories
 from tests.processes.driver import PROCESSES
 from tests.processes.samples import sample

@@ -16,15 +16,9 @@ from engine.reports.funder import figure_cases, funder_report, report_rows, repo
 from engine.reports.indicators import INDICATORS, Scope
 from engine.reports.period import parse_period, previous_quarters, quarter
 from forms.registry import FormRegistry, use_registry
-from tests.engine.report_scenario import Scenario, build
+from tests.engine.report_scenario import build
 
 D = Decimal
-SERVED = (
-    "beneficiaries_by_sex",
-    "beneficiaries_by_age",
-    "beneficiaries_by_legal_status",
-    "beneficiaries_by_citizenship",
-)
 
 
 def served(new: int, continuing: int) -> dict[str, Any]:
