@@ -31,6 +31,7 @@ DEMO_NAMES = {
         Role.SUPERVISOR: "Tomasz Wróbel",
         Role.PROCESS_OWNER: "Katarzyna Mazur",
         Role.ADMIN: "Jan Kamiński",
+        Role.NATIONAL_ADMIN: "Zofia Adamczyk",
     },
     "WAW": {
         Role.SOCIAL_WORKER: "Agnieszka Wójcik",
@@ -40,6 +41,7 @@ DEMO_NAMES = {
         Role.SUPERVISOR: "Barbara Pawlak",
         Role.PROCESS_OWNER: "Krzysztof Michalski",
         Role.ADMIN: "Magdalena Król",
+        Role.NATIONAL_ADMIN: "Andrzej Dudek",
     },
 }
 

@@ -15,6 +15,7 @@ from engine.errors import Forbidden, InvalidInput
 from engine.reports.funder import figure_cases, funder_report, report_rows, report_scope
 from engine.reports.indicators import INDICATORS, Scope
 from engine.reports.period import parse_period, previous_quarters, quarter
+from engine.reports.trends import quarter_trend
 from forms.registry import FormRegistry, use_registry
 from tests.engine.report_scenario import build
 
@@ -134,6 +135,13 @@ def test_every_indicator_is_exact_per_office_and_nationally(db_session: Session,
     year = as_dict(funder_report(db_session, Scope(parse_period("2026"), None, frozen.current)))
     assert year["beneficiaries_by_sex"] == {"female": served(3, 0), "male": served(1, 0)}
     assert year["sessions_by_role"]["psychologist"]["hours"] == D("1.50")
+    # The dashboard's trend reads the same indicators, quarter by quarter.
+    trend = quarter_trend(db_session, None, quarters=3, now=frozen.current)
+    assert [(p.period.key, p.cases, p.overdue, p.paid, p.budget) for p in trend] == [
+        ("2025-Q4", 0, 0, D("0.00"), D("0.00")),
+        ("2026-Q1", 3, 1, D("1200.00"), D("100000.00")),
+        ("2026-Q2", 4, 1, D("0.00"), D("100000.00")),
+    ]
 
 
 def test_the_cases_behind_a_figure_leave_out_refused_reporting_consent(db_session: Session, scenario: Any) -> None:

@@ -84,6 +84,13 @@ def test_who_may_open_which_report(client, login, db_session, scenario) -> None:
     assert "Krajowy (wszystkie biura)" in page
     assert client.get(f"/reports?office={s.waw.supervisor.office_id}").status_code == 200
     assert exports(db_session) == []
+    client.post("/logout")
+    login(s.lub.supervisor)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert (
+        'id="trend-table"' in dashboard
+        and '<tr data-quarter="2026-Q1"><td>2026-Q1</td><td>2</td><td>0</td>' in dashboard
+    )
 
 
 FORMULAS = ('=HYPERLINK("http://x.example","klik")', "+1", "@SUM(A1)", "-2")
