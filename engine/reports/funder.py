@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import case as sa_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,9 +18,9 @@ from engine.cases.service import visible_cases
 from engine.clock import utcnow
 from engine.errors import Forbidden, NotFound
 from engine.reports.consent import not_listable_case_ids
-from engine.reports.dashboard import subsidy_spend
 from engine.reports.indicators import BY_KEY, INDICATORS, Indicator, Measure, Scope
 from engine.reports.period import ReportPeriod
+from engine.subsidies.models import PaymentStatus, SubsidyBudget, SubsidyPayment
 
 CENT = Decimal("0.01")
 #: Roles that see every office's figures (the national report).
@@ -102,11 +103,30 @@ def indicator_figures(session: Session, indicator: Indicator, scope: Scope) -> I
 
 def budget_left(session: Session, scope: Scope) -> BudgetLeft:
     """Housing-subsidy budgets in force at the period's end: amount, paid, reserved (what is left follows)."""
-    spend = subsidy_spend(session, scope.office_id, on=scope.period.end)
+    day = scope.period.end
+    budgets = select(SubsidyBudget).where(SubsidyBudget.period_start <= day, SubsidyBudget.period_end >= day)
+    if scope.office_id is not None:
+        budgets = budgets.where(SubsidyBudget.office_id == scope.office_id)
+    in_force = budgets.subquery()
+    spent = (PaymentStatus.PAID, PaymentStatus.CORRECTION_PENDING)
+    sums = session.execute(
+        select(
+            func.coalesce(func.sum(sa_case((SubsidyPayment.status.in_(spent), SubsidyPayment.amount_paid))), 0),
+            func.coalesce(
+                func.sum(sa_case((SubsidyPayment.status == PaymentStatus.SCHEDULED, SubsidyPayment.amount))), 0
+            ),
+        ).join(
+            in_force,
+            (in_force.c.office_id == SubsidyPayment.office_id)
+            & (SubsidyPayment.due_on >= in_force.c.period_start)
+            & (SubsidyPayment.due_on <= in_force.c.period_end),
+        )
+    ).one()
+    total = session.scalar(select(func.coalesce(func.sum(in_force.c.amount), 0)))
     return BudgetLeft(
-        budget=sum((s.budget for s in spend), start=Decimal("0.00")),
-        paid=sum((s.paid for s in spend), start=Decimal("0.00")),
-        reserved=sum((s.reserved for s in spend), start=Decimal("0.00")),
+        budget=Decimal(str(total or 0)).quantize(CENT),
+        paid=Decimal(str(sums[0])).quantize(CENT),
+        reserved=Decimal(str(sums[1])).quantize(CENT),
     )
 
 
