@@ -36,7 +36,16 @@ from bench.engine_age import fresh_database  # noqa: E402  (the project root is 
 START = datetime(2026, 1, 12, 10, tzinfo=UTC)
 #: Tables that are not the case's own records, even where they name a case.
 _SERIAL = itertools.count(1)
-NOT_CLONED = {"audit_events", "users", "offices", "process_definitions", "deployments", "deployment_files"}
+#: Not copied with a case: shared rows, and staff notifications (unique per user and event, not case data).
+NOT_CLONED = {
+    "audit_events",
+    "users",
+    "offices",
+    "process_definitions",
+    "deployments",
+    "deployment_files",
+    "notifications",
+}
 
 
 def make_templates(url: str, count: int) -> tuple[list[int], int, str]:

@@ -94,6 +94,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(team_bp)
 
+    from web.reports import bp as reports_bp  # the funder report and the exports (web/reports/)
+
+    app.register_blueprint(reports_bp)
+
     # -- background jobs and health (web/celery_app.py, web/health.py) --
     from web.celery_app import celery_init_app
     from web.health import bp as health_bp

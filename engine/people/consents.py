@@ -10,7 +10,7 @@ the person: those who refused (or never answered) are counted in reports but nev
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from engine.accounts.models import User
 from engine.accounts.roles import Role
@@ -60,7 +60,7 @@ def reporting_allowed(session: Session, beneficiary_id: int) -> bool:
     return newest is not None and newest.in_force
 
 
-def reporting_allowed_clause(beneficiary_id: ColumnElement[int]) -> ColumnElement[bool]:
+def reporting_allowed_clause(beneficiary_id: ColumnElement[int] | QueryableAttribute[int]) -> ColumnElement[bool]:
     """The SQL twin of ``reporting_allowed`` for a query's beneficiary id column (e.g. ``Case.beneficiary_id``)."""
     newer = aliased(Consent)
     return exists(

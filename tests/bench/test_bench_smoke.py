@@ -48,3 +48,27 @@ def test_casefile_dashboard_benchmark_runs(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "measured with 12 cases" in result.stdout
     assert "case page" in result.stdout and "dashboard" in result.stdout
+
+
+def test_funder_report_benchmark_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "funder_report.py"),
+            "--sizes",
+            "4,8",
+            "--requests",
+            "2",
+            "--templates",
+            "2",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "measured with 8 cases" in result.stdout
+    assert "office (page)" in result.stdout and "national (engine)" in result.stdout
+    assert "indicators with figures" in result.stdout

@@ -13,6 +13,7 @@ from engine.accounts.models import Office, User
 from engine.accounts.roles import Role
 from engine.cases.models import Case
 from engine.reports import caseload, overdue_tasks, plans_awaiting_approval, subsidy_spend
+from engine.reports.trends import quarter_trend
 from web.cases import bp
 from web.db import get_db
 from web.security import roles_required
@@ -48,6 +49,16 @@ def dashboard() -> str:
             "cases": [r.open_cases for r in load],
         },
     }
+    trend = quarter_trend(db, office_id)
+    trend_chart = {
+        "labels": [point.period.key for point in trend],
+        "series": {
+            "cases": [p.cases for p in trend],
+            "overdue": [p.overdue for p in trend],
+            "paid": [_chart_number(p.paid) for p in trend],
+            "budget": [_chart_number(p.budget) for p in trend],
+        },
+    }
     spend_chart = {
         "labels": [row.office_code for row in spend],
         "series": {"paid": [_chart_number(r.paid) for r in spend], "budget": [_chart_number(r.budget) for r in spend]},
@@ -64,4 +75,6 @@ def dashboard() -> str:
         cases=case_numbers,
         caseload_chart=json.dumps(caseload_chart),
         spend_chart=json.dumps(spend_chart),
+        trend=trend,
+        trend_chart=json.dumps(trend_chart),
     )

@@ -17,9 +17,10 @@
   document.querySelectorAll("canvas.dashboard-chart").forEach(function (canvas) {
     var data = JSON.parse(canvas.getAttribute("data-chart-data"));
     var kind = canvas.getAttribute("data-chart");
-    var keys = kind === "spend" ? ["paid", "budget"] : ["open_tasks", "overdue", "cases"];
+    var keys = kind === "spend" || kind === "trend-spend" ? ["paid", "budget"]
+      : kind === "trend-work" ? ["cases", "overdue"] : ["open_tasks", "overdue", "cases"];
     var chart = new window.Chart(canvas, {
-      type: "bar",
+      type: kind.indexOf("trend") === 0 ? "line" : "bar",
       data: { labels: data.labels, datasets: datasets(canvas, data, keys) },
       options: {
         responsive: true,
