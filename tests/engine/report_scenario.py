@@ -68,16 +68,16 @@ def _answers(clock: FrozenClock, **person: Any) -> dict[str, Callable[[Any], dic
         for purpose in ("services", "sharing_partners")
     ]
     consents[1]["partner_names"] = ["PCPR Lublin"]
-    if "reporting" in person:
-        consents.append(
-            {
-                "purpose": "reporting",
-                "granted": person["reporting"],
-                "given_on": t(),
-                "consent_language": "uk",
-                "interpreter_used": False,
-            }
-        )
+    # Listed in reports only with the reporting consent in force: everyone grants it unless ``reporting=False``.
+    consents.append(
+        {
+            "purpose": "reporting",
+            "granted": person.get("reporting", True),
+            "given_on": t(),
+            "consent_language": "uk",
+            "interpreter_used": False,
+        }
+    )
     return {
         "intake/register": lambda task: sample("intake/register", **register),
         "intake/legal_status": lambda task: sample(
@@ -196,7 +196,7 @@ def team_meeting(session: Session, staff: Staff, clock: FrozenClock, case: Case)
         "team/minutes": minutes,
     }
     walker = CaseWalker(session, staff, clock, answers=answers)
-    outcome = start_instance(session, staff.supervisor, "team_meeting")
+    outcome = start_instance(session, staff.supervisor, "team_meeting", data={"extra_meeting": False})
     instance_id = outcome.instance.id
     for _ in range(10):
         open_tasks = list(

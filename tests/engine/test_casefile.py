@@ -100,7 +100,7 @@ def test_intake_fills_the_person_legal_status_and_consent_from_the_tables(db_ses
         ("Ivan Kovalenko", "child", 2, True)
     ]
     assert [c.purpose for c in person.consents] == ["services", "sharing_partners"]
-    assert person.consents[1].partner_names == ["MOPR Lublin"]
+    assert person.consents[1].partner_names == ["MOPR Lublin", "PCPR Lublin"]
     assert person.documents[0].number == "RP1234567"
     assert (person.sex, person.languages, person.interpreter_needed) == ("female", ["uk", "ru"], True)
     assert person.address == "ul. Lipowa 1, Lublin" and not person.address_hidden

@@ -48,7 +48,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "given_on": "2026-01-12",
                 "consent_language": "uk",
                 "interpreter_used": True,
-                "partner_names": ["MOPR Lublin"],
+                "partner_names": ["MOPR Lublin", "PCPR Lublin"],
             },
         ],
         "diagnosis_areas": ["social", "legal", "psychological", "vocational"],

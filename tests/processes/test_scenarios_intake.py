@@ -135,7 +135,7 @@ def test_legal_status_documents_and_consents_are_recorded_and_audited(start) -> 
         ("services", True, "uk", True),
         ("sharing_partners", True, "uk", True),
     ]
-    assert consents[1].partner_names == ["MOPR Lublin"]
+    assert consents[1].partner_names == ["MOPR Lublin", "PCPR Lublin"]
     [changed] = s.session.scalars(select(AuditEvent).where(AuditEvent.kind == "beneficiary.legal_status_changed")).all()
     assert (changed.details["previous"], changed.details["legal_status"]) == (None, "refugee")
     for key in ("documents", "consents", "legal_status_valid_until"):

@@ -59,7 +59,7 @@ def test_report_page_drill_down_and_xlsx(client, login, db_session, scenario) ->
     assert len(cells) == 1 + len(expected)
     assert cells[0] == ["Wskaźnik", "Podział", "Miara", "Wartość"]  # headers in the user's language (Polish)
     assert [row[3] for row in cells[1:]] == [float(v) if isinstance(v, Decimal) else v for *_, v in expected]
-    aid = next(row for row in cells if row[1] == "school_kit" and row[2] == "Kwota (PLN)")
+    aid = next(row for row in cells if row[1] == "school_kit" and row[2] == "Kwota (zł)")
     assert aid[3] == pytest.approx(149.99)
     assert exports(db_session) == [{"what": "report", "rows": len(expected)}]
 
