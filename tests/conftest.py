@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from engine import migrate
 from engine.accounts import passwords
+from engine.audit import service as audit_service
 from engine.config import Settings
 from engine.db import database
 
 PG_URL = os.environ.get("IPD_TEST_DATABASE_URL")
 
 passwords.use_fast_hashing_for_tests()
+audit_service.use_strict_details()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 

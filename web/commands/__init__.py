@@ -13,9 +13,9 @@ from flask import Flask
 
 
 def all_commands() -> Iterator[click.Command]:
-    from web.commands import accounts, backup, budgets, database, demo, processes, runtime, setup, tokens
+    from web.commands import accounts, audit, backup, budgets, database, demo, processes, runtime, setup, tokens
 
-    for module in (database, setup, accounts, budgets, demo, processes, runtime, tokens, backup):
+    for module in (database, setup, accounts, budgets, demo, processes, runtime, tokens, backup, audit):
         yield from module.COMMANDS
 
 
