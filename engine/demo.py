@@ -87,7 +87,7 @@ def seed_demo(session: Session, reset_passwords: bool = False) -> list[DemoLogin
                     office_code=code,
                     roles=[role],
                     password=new_password,
-                    display_name=DEMO_NAMES[code][role],
+                    display_name=DEMO_NAMES[code].get(role),
                 )
             elif reset_passwords:
                 existing.password_hash = hash_password(new_password)

@@ -80,6 +80,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(studio_bp)
 
+    from web.audit import bp as audit_bp  # the audit log's page and export (web/audit/)
+
+    app.register_blueprint(audit_bp)
+
     # -- background jobs and health (web/celery_app.py, web/health.py) --
     from web.celery_app import celery_init_app
     from web.health import bp as health_bp

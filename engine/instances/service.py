@@ -218,7 +218,8 @@ def raise_incident(
         instance_id=instance.id,
         incident_id=incident.id,
         element_id=failure.element_id,
-        message=incident.message,
+        # The message stays on the incident: the log is kept for good and a message can quote process data.
+        incident_kind=incident.kind,
     )
     return incident
 
