@@ -340,7 +340,7 @@ def retry_incident(session: Session, actor: User, incident_id: int) -> StepOutco
             case_id=instance.case_id,
             instance_id=instance.id,
             incident_id=incident.id,
-            message=incident.message,
+            element_id=incident.element_id,  # the message stays on the incident (see raise_incident)
         )
         return StepOutcome(instance=instance, incident=incident)
     _resolve_incidents(session, actor, instance, "retried")
