@@ -104,6 +104,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         broker_url="memory://",
         secret_key="test-secret-key-that-is-long-enough-0123456789",
+        # No role requires two factors by default here: tests that need it require it explicitly.
+        two_factor_roles=frozenset(),
     ).resolved()
 
 

@@ -102,10 +102,47 @@ def _link_existing_rows() -> None:
 
 
 def _two_factor_tables() -> None:
-    pass
+    op.create_table(
+        "two_factor_role_policies",
+        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_by_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("role", name=op.f("pk_two_factor_role_policies")),
+    )
+    op.create_table(
+        "two_factor_recovery_codes",
+        sa.Column("id", BIGINT, nullable=False),
+        sa.Column("user_id", BIGINT, nullable=False),
+        sa.Column("code_hash", sa.String(length=255), nullable=False),
+        sa.Column("used_at", engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_two_factor_recovery_codes_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_two_factor_recovery_codes")),
+    )
+    with op.batch_alter_table("two_factor_recovery_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_two_factor_recovery_codes_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "two_factor_secrets",
+        sa.Column("user_id", BIGINT, nullable=False),
+        sa.Column("secret", sa.String(length=64), nullable=False),
+        sa.Column("created_at", engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_step", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_two_factor_secrets_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_two_factor_secrets")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("two_factor_secrets")
+    with op.batch_alter_table("two_factor_recovery_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_two_factor_recovery_codes_user_id"))
+    op.drop_table("two_factor_recovery_codes")
+    op.drop_table("two_factor_role_policies")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
         op.execute(
