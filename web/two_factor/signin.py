@@ -35,6 +35,8 @@ def code() -> Page:
     user = pending_user(db)
     if user is None:
         return _start_again()
+    if not is_enrolled(db, user):
+        return redirect(url_for("two_factor.enrol"))
     form = CodeForm()
     if form.validate_on_submit():
         attempts = code_attempts(user.id)
