@@ -76,6 +76,8 @@ def seed_demo(session: Session, reset_passwords: bool = False) -> list[DemoLogin
         if session.scalar(select(Office).where(Office.code == code)) is None:
             create_office(session, code, name, city)
         for role in Role:
+            if role not in DEMO_NAMES[code]:
+                continue  # e.g. the national administrator: not one per office
             username = demo_username(code, role)
             existing = session.scalar(select(User).where(User.username == username))
             new_password = secrets.token_urlsafe(9)
@@ -87,7 +89,7 @@ def seed_demo(session: Session, reset_passwords: bool = False) -> list[DemoLogin
                     office_code=code,
                     roles=[role],
                     password=new_password,
-                    display_name=DEMO_NAMES[code].get(role),
+                    display_name=DEMO_NAMES[code][role],
                 )
             elif reset_passwords:
                 existing.password_hash = hash_password(new_password)

@@ -171,3 +171,19 @@ def test_only_administrators_reach_the_security_page(client, login, make_user, r
     login(make_user(role))
     assert client.get("/security").status_code == 403
     assert client.post("/security/roles", data={}).status_code == 403
+
+
+def test_demo_logins_work_with_the_password_alone_and_say_so(settings, connection, db_session):
+    from engine.config import TWO_FACTOR_DEFAULT_ROLES
+
+    app = create_test_app(replace(settings, two_factor_roles=TWO_FACTOR_DEFAULT_ROLES))
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Two-factor sign-in is not required of any role in this demo" in result.output
+    found = re.search(r"^\s+psychologist\.lub\s+LUB\s+psychologist\s+(\S+)$", result.output, re.MULTILINE)
+    assert found is not None
+    client = app.test_client()
+    response = client.post("/login", data={"username": "psychologist.lub", "password": found.group(1)})
+    assert response.headers["Location"] == "/"
+    again = app.test_cli_runner().invoke(args=["demo"])
+    assert "Two-factor sign-in is not required" not in again.output  # nothing left to relax
