@@ -204,3 +204,35 @@ def test_concurrent_appends_keep_the_chain_on_postgresql(own_pg_database):
     assert verdict.ok, verdict.broken
     assert verdict.checked == rounds * writers * 2
     assert seqs == list(range(1, rounds * writers * 2 + 1))
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_the_migration_links_the_rows_already_in_the_log(tmp_path, backend_name):
+    if backend_name == "sqlite":
+        url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+    elif PG_URL:
+        url = create_pg_database(pg_database_name("audit_backfill"))
+    else:
+        pytest.skip("IPD_TEST_DATABASE_URL not set")
+    migrate.upgrade(url, "0004")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for kind, details in (("case.opened", '{"number": "LUB/1"}'), ("case.viewed", "{}"), ("auth.login", "{}")):
+            conn.execute(
+                text(
+                    "INSERT INTO audit_events (occurred_at, kind, actor_name, case_id, details) "
+                    "VALUES (CURRENT_TIMESTAMP, :kind, 'anna', 3, :details)"
+                ),
+                {"kind": kind, "details": details},
+            )
+    migrate.upgrade(url)
+    with Session(engine) as session:
+        verdict = verify_chain(session)
+        linked = list(session.execute(select(AuditEvent.kind, AuditEvent.seq).order_by(AuditEvent.id)))
+        record(session, "test.after_upgrade", actor_name="tester")
+        session.commit()
+        after = verify_chain(session)
+    engine.dispose()
+    assert verdict.ok and verdict.checked == 3
+    assert linked == [("case.opened", 1), ("case.viewed", 2), ("auth.login", 3)]
+    assert after.ok and after.checked == 4
