@@ -58,7 +58,8 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             db.commit()
             throttle.succeeded()
             target = form.next.data if is_safe_next(form.next.data) else url_for("main.home")
-            from web.two_factor.pending import second_step_for  # the code, or setting it up (web/two_factor/)
+            # Imported here: web/two_factor/ imports this module (its pages share the throttling message).
+            from web.two_factor.pending import second_step_for
 
             second_step = second_step_for(db, user, target or url_for("main.home"))
             if second_step is not None:
