@@ -187,3 +187,20 @@ def test_demo_logins_work_with_the_password_alone_and_say_so(settings, connectio
     assert response.headers["Location"] == "/"
     again = app.test_cli_runner().invoke(args=["demo"])
     assert "Two-factor sign-in is not required" not in again.output  # nothing left to relax
+
+
+def test_a_session_opened_before_the_requirement_must_enrol_before_anything_else(client, login, make_user, db_session):
+    admin = make_user("admin")
+    user = make_user("lawyer")
+    login(user)
+    assert _signed_in(client)
+    set_role_requirement(db_session, admin, "lawyer", True)
+    db_session.commit()
+    for page in ("/", "/cases", "/profile", "/rights"):
+        response = client.get(page)
+        assert response.status_code == 302 and response.headers["Location"] == "/profile/two-factor"
+    page = client.get("/profile/two-factor").get_data(as_text=True)
+    secret = re.search(r'<code id="two-factor-secret">([A-Z2-7]+)</code>', page)
+    assert secret is not None
+    client.post("/profile/two-factor", data={"code": pyotp.TOTP(secret.group(1)).now()})
+    assert _signed_in(client)

@@ -71,3 +71,29 @@ def finish(user: User) -> Response:
 
 def code_attempts(user_id: int) -> throttle.Counter:
     return throttle.Counter(CODE_ATTEMPTS, "two-factor-code", (str(user_id),))
+
+
+#: Pages someone who must still set up two factors may open: the set-up itself, logging out, the language.
+OPEN_WHILE_ENROLLING = frozenset({"two_factor.profile", "auth.logout", "main.language", "static"})
+
+
+def require_enrolment() -> Response | None:
+    """Send a signed-in user whose role now requires two factors, and who has none, to set them up first.
+
+    The login leads such users through enrolment; this covers sessions opened before an administrator required it.
+    The JSON API is left alone: it answers tokens, not browser sessions.
+    """
+    from flask import request
+    from flask_login import current_user
+
+    if not current_user.is_authenticated or request.endpoint in OPEN_WHILE_ENROLLING:
+        return None
+    if request.path.startswith("/api/"):
+        return None
+    from web.db import get_db
+
+    db = get_db()
+    user: User = current_user._get_current_object()
+    if is_enrolled(db, user) or not is_required(db, user, default_roles()):
+        return None
+    return redirect(url_for("two_factor.profile"))
