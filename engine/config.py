@@ -12,11 +12,32 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EMBEDDED = "embedded"
+#: Roles that must sign in with two factors unless an administrator decides otherwise: those that read
+#: special-category data (psychological, health, legal, trafficking, hidden addresses) or administer the people
+#: who do. ``IPD_TWO_FACTOR_ROLES`` replaces the list (``none``: no role by default).
+TWO_FACTOR_DEFAULT_ROLES = frozenset(
+    {"social_worker", "psychologist", "lawyer", "supervisor", "admin", "national_admin"}
+)
 ENVIRONMENTS = ("development", "testing", "production")
 
 
 class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says which variable to set."""
+
+
+def _two_factor_roles(raw: str) -> frozenset[str]:
+    from engine.accounts.roles import ROLE_IDS
+
+    names = {part.strip().lower() for part in raw.split(",") if part.strip()}
+    if names == {"none"}:
+        return frozenset()
+    unknown = names - ROLE_IDS
+    if unknown:
+        raise ConfigError(
+            f"IPD_TWO_FACTOR_ROLES names unknown roles {', '.join(sorted(unknown))}; "
+            f"use roles from {', '.join(sorted(ROLE_IDS))} separated by commas, or none"
+        )
+    return frozenset(names)
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,8 @@ class Settings:
     document_max_bytes: int = 10 * 1024 * 1024
     #: Years from a case's closure after which its personal data are anonymised (engine.privacy.retention).
     retention_years: int = 10
+    #: Roles that must use two-factor sign-in where no administrator has said otherwise.
+    two_factor_roles: frozenset[str] = TWO_FACTOR_DEFAULT_ROLES
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +102,8 @@ class Settings:
                     f"IPD_DOCUMENT_MAX_BYTES must be a number of bytes from 1024 to 52428800, got {raw!r}"
                 )
             values["document_max_bytes"] = int(raw)
+        if "IPD_TWO_FACTOR_ROLES" in env_vars:
+            values["two_factor_roles"] = _two_factor_roles(env_vars["IPD_TWO_FACTOR_ROLES"])
         if "IPD_TRUSTED_PROXIES" in env_vars:
             raw = env_vars["IPD_TRUSTED_PROXIES"].strip()
             if not raw.isdigit() or int(raw) > 10:

@@ -79,7 +79,7 @@ def seed_demo(session: Session, reset_passwords: bool = False) -> list[DemoLogin
             create_office(session, code, name, city)
         for role in Role:
             if role not in DEMO_NAMES[code]:
-                continue
+                continue  # e.g. the national administrator: not one per office
             username = demo_username(code, role)
             existing = session.scalar(select(User).where(User.username == username))
             new_password = secrets.token_urlsafe(9)

@@ -2,6 +2,7 @@
 
 from engine.accounts import models as accounts_models
 from engine.accounts import tokens as tokens_models  # noqa: F401  (the api_tokens table)
+from engine.accounts import two_factor as two_factor_models  # noqa: F401  (two-factor secrets, codes, policies)
 from engine.administration import models as administration_models
 from engine.aid import models as aid_models
 from engine.analytics import models as analytics_models

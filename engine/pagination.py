@@ -61,3 +61,10 @@ def after_row(stmt: S, order: Sequence[ColumnElement[Any]], values: Sequence[Any
     anchor = tuple_(*(literal(value, type_=column.type) for column, value in zip(order, values, strict=True)))
     after: S = stmt.where(tuple_(*order) > anchor)
     return after
+
+
+def before_row(stmt: S, order: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> S:
+    """Keyset paging for a descending ORDER BY (newest first): the rows that come after ``values`` in it."""
+    anchor = tuple_(*(literal(value, type_=column.type) for column, value in zip(order, values, strict=True)))
+    before: S = stmt.where(tuple_(*order) < anchor)
+    return before

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from engine import migrate
 from engine.accounts import passwords
+from engine.audit import service as audit_service
 from engine.config import Settings
 from engine.db import database
 
 PG_URL = os.environ.get("IPD_TEST_DATABASE_URL")
 
 passwords.use_fast_hashing_for_tests()
+audit_service.use_strict_details()
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
@@ -102,6 +104,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         broker_url="memory://",
         secret_key="test-secret-key-that-is-long-enough-0123456789",
+        # No role requires two factors by default here: tests that need it require it explicitly.
+        two_factor_roles=frozenset(),
     ).resolved()
 
 

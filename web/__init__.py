@@ -98,6 +98,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(reports_bp)
 
+    from web.audit import bp as audit_bp  # the audit log's page and export (web/audit/)
+
+    app.register_blueprint(audit_bp)
+
+    from web.two_factor import bp as two_factor_bp  # two-factor sign-in (web/two_factor/)
+
+    app.register_blueprint(two_factor_bp)
+
     # -- background jobs and health (web/celery_app.py, web/health.py) --
     from web.celery_app import celery_init_app
     from web.health import bp as health_bp

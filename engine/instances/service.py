@@ -225,7 +225,8 @@ def raise_incident(
         instance_id=instance.id,
         incident_id=incident.id,
         element_id=failure.element_id,
-        message=incident.message,
+        # The message stays on the incident: the log is kept for good and a message can quote process data.
+        incident_kind=incident.kind,
     )
     return incident
 
@@ -346,7 +347,7 @@ def retry_incident(session: Session, actor: User, incident_id: int) -> StepOutco
             case_id=instance.case_id,
             instance_id=instance.id,
             incident_id=incident.id,
-            message=incident.message,
+            element_id=incident.element_id,  # the message stays on the incident (see raise_incident)
         )
         return StepOutcome(instance=instance, incident=incident)
     _resolve_incidents(session, actor, instance, "retried")

@@ -466,6 +466,6 @@ def withdraw_consent(session: Session, actor: User, consent_id: int, withdrawn_o
         actor=actor,
         case_id=case.id,
         consent_id=consent.id,
-        purpose=consent.purpose,
+        consent_purpose=consent.purpose,  # ``purpose`` is the column saying why the actor acted
     )
     return consent

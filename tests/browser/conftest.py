@@ -162,6 +162,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         database_url=url,
         broker_url="memory://",
         secret_key="browser-test-secret-key-that-is-long-enough-0123456789",
+        # No role requires two factors by default here: tests that need it require it explicitly.
+        two_factor_roles=frozenset(),
     ).resolved()
     # Plain http on 127.0.0.1: cookies without the Secure flag; CSRF stays on as in production.
     app = create_app({"SETTINGS": settings, "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False})

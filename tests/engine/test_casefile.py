@@ -194,7 +194,7 @@ def test_a_consent_is_withdrawn_by_the_case_manager_once(db_session, people, cas
     assert after.withdrawn_on == utcnow().date() and after.withdrawn_by_id == people["sw"].id
     assert not after.in_force
     [event] = db_session.scalars(select(AuditEvent).where(AuditEvent.kind == "consent.withdrawn")).all()
-    assert event.details == {"consent_id": consent.id, "purpose": "sharing_partners"}
+    assert event.details == {"consent_id": consent.id, "consent_purpose": "sharing_partners"}
 
 
 def test_plan_status_follows_drafting_return_and_approval(db_session, people, case) -> None:  # type: ignore[no-untyped-def]

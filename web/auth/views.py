@@ -57,13 +57,19 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
         else:
             db.commit()
             throttle.succeeded()
+            target = form.next.data if is_safe_next(form.next.data) else url_for("main.home")
+            # Imported here: web/two_factor/ imports this module (its pages share the throttling message).
+            from web.two_factor.pending import second_step_for
+
+            second_step = second_step_for(db, user, target or url_for("main.home"))
+            if second_step is not None:
+                return second_step
             locale = session.get("locale")
             session.clear()  # a fresh session id after login
             if user.preferred_locale is None and locale:
                 session["locale"] = locale
             login_user(user)
-            target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("main.home"))
+            return redirect(target or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
 

@@ -15,6 +15,7 @@ from flask import Flask
 def all_commands() -> Iterator[click.Command]:
     from web.commands import (
         accounts,
+        audit,
         backup,
         budgets,
         database,
@@ -27,7 +28,20 @@ def all_commands() -> Iterator[click.Command]:
         tokens,
     )
 
-    for module in (database, setup, accounts, budgets, demo, processes, runtime, tokens, backup, team, retention):
+    for module in (
+        database,
+        setup,
+        accounts,
+        budgets,
+        demo,
+        processes,
+        runtime,
+        tokens,
+        backup,
+        team,
+        retention,
+        audit,
+    ):
         yield from module.COMMANDS
 
 
