@@ -13,6 +13,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     PROCESS_OWNER = "process_owner"
     ADMIN = "admin"
+    NATIONAL_ADMIN = "national_admin"
 
 
 #: Roles that carry out case work (hold cases, get diagnosis and delivery tasks).

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import get_visible_instance
 from engine.errors import Conflict, InvalidInput
-from engine.instances.access import get_visible_instance
 from engine.instances.models import Incident, ProcessInstance
 from engine.instances.service import cancel_instance, resume_instance, retry_incident, suspend_instance
 from engine.tasks.models import HumanTask, TaskState

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.access.policy import TaskView, candidate_clause, may_read_task_data, task_view, visible_tasks
 from engine.accounts.models import User
-from engine.cases.casefile import is_special_category, may_read_special
+from engine.cases.models import Case
 from engine.clock import utcnow
 from engine.definitions.forms import task_forms
 from engine.tasks.models import HumanTask, TaskState
-from engine.tasks.routing import candidate_clause, visible_tasks
 from engine.tasks.service import assign_task, claim_task, complete_task, get_task, unclaim_task
 from forms.registry import FormDefinitionError, FormNotFound
 from web.api import bp, schemas, serialize
@@ -42,7 +42,10 @@ def list_tasks() -> dict[str, Any]:
 
 
 def _detail(task: HumanTask, actor: User) -> dict[str, Any]:
-    withheld = is_special_category(task) and not may_read_special(actor)
+    db = get_db()
+    if task_view(db, actor, task) == TaskView.SUMMARY:
+        return serialize.task_candidate_summary(task, db.get(Case, task.case_id) if task.case_id else None)
+    withheld = not may_read_task_data(db, actor, task)
     return serialize.task_detail(task, _form(task), withheld=withheld)
 
 

@@ -42,5 +42,5 @@ def approvals() -> str:
             db,
             {t.assignee_id for t in tasks}.union(*(item["subject"].user_ids for item in items if item["subject"])),
         ),
-        case_labels=case_labels(db, {t.case_id for t in tasks}),
+        case_labels=case_labels(db, {t.case_id for t in tasks}, actor()),
     )

@@ -6,14 +6,14 @@ import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, or_, select
 from werkzeug.wrappers import Response
 
+from engine.access.policy import get_visible_instance, visible_instances
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.instances import service as instances
-from engine.instances.access import get_visible_instance
 from engine.instances.models import ACTIVE_STATUSES, Incident, ProcessInstance
 from engine.tasks.models import HumanTask
 from web.db import get_db
@@ -25,10 +25,8 @@ LIST_LIMIT = 200
 
 
 def _scope(user: User) -> ColumnElement[bool]:
-    """Administrators see every office; supervisors their own."""
-    if user.has_role(Role.ADMIN):
-        return true()
-    return ProcessInstance.office_id == user.office_id
+    """The instances the policy lets ``user`` see (administrators: their office's, or all for national ones)."""
+    return visible_instances(user)
 
 
 def _visible_instance(instance_id: int) -> ProcessInstance:
@@ -66,7 +64,7 @@ def instance_list() -> str:
         instances=listed,
         status=status,
         process_names=process_names(db),
-        case_labels=case_labels(db, cases),
+        case_labels=case_labels(db, cases, user),
     )
 
 
@@ -87,7 +85,7 @@ def instance_detail(instance_id: int) -> str:
         tasks=tasks,
         incidents=incidents,
         process_names=process_names(db),
-        case_labels=case_labels(db, {instance.case_id}),
+        case_labels=case_labels(db, {instance.case_id}, actor()),
         people=user_names(db, {t.assignee_id for t in tasks} | {t.completed_by_id for t in tasks}),
         errors={},
     )

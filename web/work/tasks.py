@@ -12,14 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from engine.access.policy import TaskView, can_view_case, can_work, is_candidate, may_read_task_data, task_view
 from engine.accounts.models import User
-from engine.accounts.roles import Role
 from engine.cases.models import Case
 from engine.definitions.forms import task_forms
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances.models import Incident, ProcessInstance
 from engine.tasks.models import HumanTask, TaskState
-from engine.tasks.routing import can_work, is_candidate
 from engine.tasks.service import complete_task, get_task, save_draft
 from forms.registry import FormNotFound
 from forms.render import Field, add_row, build_fields, parse_form, remove_row
@@ -51,8 +50,8 @@ def subject_card(session: Session, task: HumanTask, locale: str) -> ShownCard | 
 
 
 def special_category(task: HumanTask, user: User) -> bool:
-    """Psychological work is health data: others see that it exists and its priority, nothing more."""
-    return task.role == Role.PSYCHOLOGIST and not user.has_role(Role.PSYCHOLOGIST)
+    """Work in a special-category lane: those who are not its readers see that it exists and its priority."""
+    return not may_read_task_data(get_db(), user, task)
 
 
 def only_priority(fields: list[Field]) -> list[Field]:
@@ -64,7 +63,7 @@ def case_summary(session: Session, task: HumanTask) -> tuple[Case | None, bool]:
     if task.case_id is None:
         return None, False
     case = session.get(Case, task.case_id)
-    return case, case is not None and case.can_view(actor())
+    return case, case is not None and can_view_case(actor(), case)
 
 
 def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], errors: dict[str, str], **extra: Any) -> str:
@@ -79,13 +78,18 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         .order_by(Incident.raised_at.desc())
         .limit(1)
     )
+    summary_only = task_view(db, user, task) == TaskView.SUMMARY
     # A task whose form fed an operation keeps no copy of the answers: its record card shows them.
     shown = task.submitted if task.state == TaskState.COMPLETED and not task.operation else data
     fields = build_fields(schema, shown, locale, errors)
     paths = _paths(fields)
     restricted = special_category(task, user)
-    subject = subject_card(db, task, locale)
-    if restricted:
+    # A candidate deciding whether to take the task sees its summary only (engine.access.policy).
+    subject = None if summary_only else subject_card(db, task, locale)
+    if summary_only:
+        fields = []
+        incident = None
+    elif restricted:
         fields = only_priority(fields)
     return render_template(
         "work/task.html",
@@ -94,6 +98,7 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         form_errors=[message for path, message in errors.items() if path not in paths],
         editable=task.is_open and can_work(user, task) and not restricted,
         restricted=restricted,
+        summary_only=summary_only,
         claimable=task.is_open and task.assignee_id is None and is_candidate(user, task),
         case=case,
         can_view_case=can_view_case,
