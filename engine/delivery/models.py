@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from engine.accounts.models import User
     from engine.cases.models import Case
 
+
 def _in(column: str, values: type[StrEnum] | tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
