@@ -130,13 +130,13 @@ def _error_message(exc: BaseException) -> str:
 
 
 def _own_text(exc: BaseException) -> bool:
-    """Texts written by us (domain errors) or by SpiffWorkflow about the diagram, not quoting another error."""
+    """Texts written by us (the engine's own errors) or by SpiffWorkflow about the diagram, not quoting another error."""
     from engine.errors import DomainError
 
     seen: BaseException | None = exc
     while seen is not None:
         module = type(seen).__module__
-        if isinstance(seen, DomainError):
+        if isinstance(seen, DomainError) or module.startswith("engine."):
             return True
         if not module.startswith("SpiffWorkflow"):
             return False

@@ -22,7 +22,6 @@ from engine.cases.casefile import (
     build_casefile,
     current_process_ids,
     element_states,
-    may_read_special,
     process_xml,
 )
 from engine.cases.models import Beneficiary, Case
@@ -208,7 +207,6 @@ def show(case_id: int) -> str:
         timeline=case_timeline(db, case.id),
         diagrams=diagrams,
         names=names,
-        special=may_read_special(actor),
         may_withdraw_consent=case.status == "open" and _records_consents(actor, case),
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
