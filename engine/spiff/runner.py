@@ -130,7 +130,7 @@ def _error_message(exc: BaseException) -> str:
 
 
 def _own_text(exc: BaseException) -> bool:
-    """Texts written by us (the engine's own errors) or by SpiffWorkflow about the diagram, not quoting another error."""
+    """Texts written by us (the engine's errors) or by SpiffWorkflow about the diagram, quoting no other error."""
     from engine.errors import DomainError
 
     seen: BaseException | None = exc

@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 
 from engine.accounts.models import User
 from engine.accounts.roles import SPECIALIST_ROLES, Role
-from engine.audit.service import record
 from engine.cases.casefile import (
     build_casefile,
     current_process_ids,
@@ -42,6 +41,7 @@ from engine.rights import rights_of
 from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
 from engine.team.flags import flag_for_team, team_flag
+from web.audit_reads import audit_search, audit_view, used_filters
 from web.cases import bp
 from web.cases.forms import NewCaseForm
 from web.cases.labels import FILTERS
@@ -104,9 +104,12 @@ def index() -> str:
     cases = db.scalars(
         window.apply(stmt.order_by(Case.opened_at.desc(), Case.id.desc()).options(joinedload(Case.beneficiary)))
     ).all()
-    return render_template(
+    page = render_template(
         "cases/index.html", cases=cases, q=query, page=window.number, pages=window.pages(total), total=total
     )
+    audit_search(db, _actor(), "case", [c.id for c in cases], total, used_filters(request.args, ("q", "page")))
+    db.commit()
+    return page
 
 
 def _beneficiary_input(form: NewCaseForm) -> BeneficiaryInput:
@@ -212,7 +215,7 @@ def show(case_id: int) -> str:
         session_roles=sorted(SPECIALIST_ROLES),
     )
     # The one commit of the request: the read is audited once the page is ready to be shown.
-    record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)
+    audit_view(db, actor, "case", case_id=case.id, office_id=case.office_id)
     db.commit()
     return page
 
@@ -302,7 +305,7 @@ def record_card(case_id: int, kind: str, record_id: int) -> str:
         abort(404)
     if shown is None or shown.card.case_id != case.id:
         abort(404)
-    record(db, "case.record_viewed", actor=actor, case_id=case.id, record_kind=kind, record_id=record_id)
+    audit_view(db, actor, "record", case_id=case.id, record_kind=kind, record_id=record_id)
     db.commit()
     case = get_case(db, actor, case_id)
     return render_template("cases/record.html", case=case, shown=shown, names=_user_names(shown.user_ids))

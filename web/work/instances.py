@@ -16,6 +16,7 @@ from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.instances import service as instances
 from engine.instances.models import ACTIVE_STATUSES, Incident, ProcessInstance
 from engine.tasks.models import HumanTask
+from web.audit_reads import audit_view
 from web.db import get_db
 from web.security import roles_required
 from web.work import bp
@@ -79,7 +80,7 @@ def instance_detail(instance_id: int) -> str:
     incidents = list(
         db.scalars(select(Incident).where(Incident.instance_id == instance.id).order_by(Incident.raised_at.desc()))
     )
-    return render_template(
+    page = render_template(
         "work/instance.html",
         instance=instance,
         tasks=tasks,
@@ -89,6 +90,9 @@ def instance_detail(instance_id: int) -> str:
         people=user_names(db, {t.assignee_id for t in tasks} | {t.completed_by_id for t in tasks}),
         errors={},
     )
+    audit_view(db, actor(), "instance", case_id=instance.case_id, instance_id=instance.id)
+    db.commit()
+    return page
 
 
 def _done(instance_id: int) -> Response:

@@ -23,6 +23,7 @@ from engine.tasks.service import complete_task, get_task, save_draft
 from forms.registry import FormNotFound
 from forms.render import Field, add_row, build_fields, parse_form, remove_row
 from forms.validation import validate_data
+from web.audit_reads import audit_view
 from web.db import get_db
 from web.records import ShownCard, shown_card
 from web.work import bp
@@ -115,6 +116,12 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
     )
 
 
+def _audit_task_read(session: Session, user: User, found: HumanTask) -> None:
+    view = task_view(session, user, found)
+    subject = {"record_kind": found.subject_kind, "record_id": found.subject_id} if found.subject_kind else {}
+    audit_view(session, user, "task", case_id=found.case_id, task_id=found.id, scope=str(view), **subject)
+
+
 def _paths(fields: list[Any]) -> set[str]:
     found: set[str] = set()
     for f in fields:
@@ -135,7 +142,10 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         return render_template("work/form_missing.html", task=found), 500
     if request.method == "GET":
         data = found.draft if found.draft is not None else dict(found.input_data or {})
-        return _render(found, schema, data, {})
+        page = _render(found, schema, data, {})
+        _audit_task_read(db, user, found)
+        db.commit()
+        return page
 
     data = parse_form(schema, request.form)
     if request.form.get("add"):
