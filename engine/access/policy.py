@@ -21,7 +21,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.access.categories import CASE_MANAGER, READERS, WORK_ROLES, Category
@@ -288,3 +288,23 @@ def can_operate_instance(session: Session, user: User, instance: ProcessInstance
     if administers_office(user, office_id):
         return True
     return user.active and user.has_role(Role.SUPERVISOR) and office_id is not None and user.office_id == office_id
+
+
+def can_migrate_instance(session: Session, user: User, instance: ProcessInstance) -> bool:
+    """The process library is organisation-wide; moving another office's running instances needs national scope."""
+    if not user.active:
+        return False
+    if is_national_admin(user):
+        return True
+    return user.has_role(Role.PROCESS_OWNER, Role.ADMIN) and instance_office(session, instance) == user.office_id
+
+
+def administered_users(user: User) -> ColumnElement[bool]:
+    """SQL on users: the accounts ``user`` administers (their office's; every office's for national scope)."""
+    from engine.accounts.models import User as Account
+
+    if is_national_admin(user):
+        return true()
+    if user.active and user.has_role(Role.ADMIN):
+        return Account.office_id == user.office_id
+    return false()

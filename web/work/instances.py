@@ -35,7 +35,7 @@ def _visible_instance(instance_id: int) -> ProcessInstance:
 
 
 @bp.route("/admin/instances")
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def instance_list() -> str:
     db = get_db()
     user = actor()
@@ -70,7 +70,7 @@ def instance_list() -> str:
 
 
 @bp.route("/admin/instances/<int:instance_id>")
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def instance_detail(instance_id: int) -> str:
     db = get_db()
     instance = _visible_instance(instance_id)
@@ -107,7 +107,7 @@ def _refused(error: Exception) -> None:
 
 
 @bp.route("/admin/instances/<int:instance_id>/<any(suspend, resume, cancel):action>", methods=["POST"])
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def instance_action(instance_id: int, action: str) -> Response | tuple[str, int]:
     db = get_db()
     _visible_instance(instance_id)
@@ -137,7 +137,7 @@ def instance_action(instance_id: int, action: str) -> Response | tuple[str, int]
 
 
 @bp.route("/admin/incidents/<int:incident_id>/retry", methods=["POST"])
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def incident_retry(incident_id: int) -> Response:
     db = get_db()
     incident = db.get(Incident, incident_id)
@@ -159,7 +159,7 @@ def incident_retry(incident_id: int) -> Response:
 
 
 @bp.route("/admin/instances/<int:instance_id>/variables", methods=["POST"])
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def instance_variable(instance_id: int) -> Response:
     """Correct one process variable (before retrying an incident); the value is JSON or plain text."""
     db = get_db()
