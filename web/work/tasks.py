@@ -97,7 +97,7 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         task=task,
         fields=fields,
         form_errors=[message for path, message in errors.items() if path not in paths],
-        editable=task.is_open and can_work(user, task) and not restricted,
+        editable=task.is_open and can_work(user, task) and not restricted and not summary_only,
         restricted=restricted,
         summary_only=summary_only,
         claimable=task.is_open and task.assignee_id is None and is_candidate(user, task),
