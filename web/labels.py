@@ -13,6 +13,7 @@ ROLE_LABELS = {
     "supervisor": _l("Supervisor"),
     "process_owner": _l("Process owner"),
     "admin": _l("Administrator"),
+    "national_admin": _l("National administrator"),
 }
 
 
