@@ -1,4 +1,4 @@
-"""Need-to-know through the API: completed tasks, candidates' summaries, read audit, value-free incidents, office scope."""
+"""Need-to-know through the API: completed tasks, candidates' summaries, read audit, incidents, office scope."""
 
 from __future__ import annotations
 
