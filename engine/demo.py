@@ -31,6 +31,8 @@ DEMO_NAMES = {
         Role.SUPERVISOR: "Tomasz Wróbel",
         Role.PROCESS_OWNER: "Katarzyna Mazur",
         Role.ADMIN: "Jan Kamiński",
+        # One national administrator for the organisation, placed in the first office.
+        Role.NATIONAL_ADMIN: "Zofia Kaczmarek",
     },
     "WAW": {
         Role.SOCIAL_WORKER: "Agnieszka Wójcik",
@@ -76,6 +78,8 @@ def seed_demo(session: Session, reset_passwords: bool = False) -> list[DemoLogin
         if session.scalar(select(Office).where(Office.code == code)) is None:
             create_office(session, code, name, city)
         for role in Role:
+            if role not in DEMO_NAMES[code]:
+                continue
             username = demo_username(code, role)
             existing = session.scalar(select(User).where(User.username == username))
             new_password = secrets.token_urlsafe(9)

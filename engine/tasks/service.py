@@ -34,7 +34,7 @@ class CompletionResult:
 
 
 def get_task(session: Session, actor: User, task_id: int) -> HumanTask:
-    """A task the actor may see: theirs, one they could claim, or any of their office if supervisor."""
+    """A task the actor may see, fully or as a candidate's summary (``engine.access.policy.task_view``)."""
     task = session.get(HumanTask, task_id)
     if task is None or not can_see_task(session, actor, task):
         raise NotFound(f"no task {task_id}")
