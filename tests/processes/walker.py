@@ -23,6 +23,7 @@ from engine.cases.models import Case
 from engine.clock import FrozenClock
 from engine.errors import Forbidden
 from engine.instances.models import Incident, InstanceStatus, ProcessInstance, Timer, TimerStatus
+from engine.access.policy import TaskView, task_view
 from engine.instances.timers import claim_due_timers, fire_timer
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.service import assign_task, claim_task, complete_task
@@ -102,6 +103,8 @@ class CaseWalker:
                 raise
             if result.incident is not None:
                 raise WalkStuck(f"{task.form_key}: {result.incident.message}")
+            # Whoever did the work still sees it afterwards, through the one access policy.
+            assert task_view(self.session, person, task) == TaskView.FULL, task.form_key
             self.trail.append(task.form_key or "")
             return
 
