@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import TaskView, task_view
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.cases.models import Case
 from engine.clock import FrozenClock
 from engine.errors import Forbidden
 from engine.instances.models import Incident, InstanceStatus, ProcessInstance, Timer, TimerStatus
-from engine.access.policy import TaskView, task_view
 from engine.instances.timers import claim_due_timers, fire_timer
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.service import assign_task, claim_task, complete_task
