@@ -43,6 +43,10 @@ class WithheldMessage(Exception):
 
 def _withhold_exception_text(record: logging.LogRecord) -> None:
     """Drop the logged exception's message: it may quote a value (``invalid literal for int(): 'PTSD…'``)."""
+    # Celery's task-failure line puts the exception's repr into its arguments.
+    if isinstance(record.args, dict) and isinstance(record.args.get("exc"), str):
+        error = record.exc_info[1] if record.exc_info else None
+        record.args = {**record.args, "exc": type(error).__name__ if error is not None else "error"}
     if not record.exc_info or record.exc_info[1] is None or isinstance(record.exc_info[1], WithheldMessage):
         return
     _kind, error, traceback = record.exc_info
