@@ -106,7 +106,7 @@ def test_demo_is_idempotent_and_prints_logins(app, client, db_session):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "unchanged" in second.output
     assert db_session.scalar(select(User).where(User.username == username)) is not None
-    assert len(db_session.scalars(select(User)).all()) == 14
+    assert len(db_session.scalars(select(User)).all()) == 15  # a user per role in each office, one national admin
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302
 
