@@ -72,7 +72,7 @@ def healthz() -> ResponseReturnValue:
 
 def may_see_details() -> bool:
     """Administrators, and monitoring on this machine (the container's own health check), see the details."""
-    if current_user.is_authenticated and current_user.has_role(Role.ADMIN):
+    if current_user.is_authenticated and current_user.has_role(Role.ADMIN, Role.NATIONAL_ADMIN):
         return True
     # A proxy on this machine makes everyone look local: a forwarded request never counts as local.
     return is_local_request()

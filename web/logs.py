@@ -33,7 +33,26 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = _current_id()
+        _withhold_exception_text(record)
         return True
+
+
+class WithheldMessage(Exception):
+    """Stands in for a logged exception: its class and traceback are kept, its text is not."""
+
+
+def _withhold_exception_text(record: logging.LogRecord) -> None:
+    """Drop the logged exception's message: it may quote a value (``invalid literal for int(): 'PTSD…'``)."""
+    # Celery's task-failure line puts the exception's repr into its arguments.
+    if isinstance(record.args, dict) and isinstance(record.args.get("exc"), str):
+        error = record.exc_info[1] if record.exc_info else None
+        record.args = {**record.args, "exc": type(error).__name__ if error is not None else "error"}
+    if not record.exc_info or record.exc_info[1] is None or isinstance(record.exc_info[1], WithheldMessage):
+        return
+    _kind, error, traceback = record.exc_info
+    stand_in = WithheldMessage(f"{type(error).__name__} (its message is left out: it may hold personal data)")
+    record.exc_info = (WithheldMessage, stand_in.with_traceback(traceback), traceback)
+    record.exc_text = None
 
 
 def _current_id() -> str | None:

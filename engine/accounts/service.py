@@ -162,8 +162,12 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
 
 def set_user_active(session: Session, actor: User, user: User, active: bool) -> None:
     """Enable or disable a login (admins only); disabling ends the user's sessions."""
-    if not actor.has_role(Role.ADMIN):
+    from engine.access.policy import administers_office
+
+    if not actor.has_role(Role.ADMIN, Role.NATIONAL_ADMIN):
         raise Forbidden("only administrators can enable or disable users")
+    if not administers_office(actor, user.office_id):
+        raise NotFound(f"no user with id {user.id}")  # another office's account: not even its existence
     if actor.id == user.id and not active:
         raise Conflict("you cannot disable your own account")
     if user.active != active:
@@ -179,8 +183,10 @@ def set_preferred_locale(session: Session, user: User, locale: str) -> None:
 
 
 def list_users(session: Session, actor: User) -> list[User]:
-    """Users an administrator may see (all), ordered by office and name."""
-    if not actor.has_role(Role.ADMIN):
+    """Users an administrator manages (their office's; all for national scope), ordered by office and name."""
+    from engine.access.policy import administered_users
+
+    if not actor.has_role(Role.ADMIN, Role.NATIONAL_ADMIN):
         raise Forbidden("only administrators can list users")
-    stmt = select(User).join(User.office).order_by(Office.code, User.username)
+    stmt = select(User).join(User.office).where(administered_users(actor)).order_by(Office.code, User.username)
     return list(session.scalars(stmt))

@@ -13,7 +13,6 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from engine.accounts.models import User
-from engine.accounts.roles import Role
 from engine.audit.service import record
 from engine.clock import utcnow
 from engine.db import Base, intpk
@@ -81,7 +80,7 @@ def create_token(
     owner = owner or actor
     if owner is None:
         raise InvalidInput("the token cannot be created", {"user": "say whose token it is"})
-    if actor is not None and actor.id != owner.id and not actor.has_role(Role.ADMIN):
+    if actor is not None and actor.id != owner.id and not _administers(actor, owner.office_id):
         raise Forbidden("you can create tokens only for yourself")
     name = (name or "").strip()
     problems = {}
@@ -118,6 +117,13 @@ def create_token(
     return NewToken(token=token, secret=secret)
 
 
+def _administers(actor: User, office_id: int) -> bool:
+    """Administrators act on the tokens of their office's users (national ones: everyone's)."""
+    from engine.access.policy import administers_office
+
+    return administers_office(actor, office_id)
+
+
 def list_tokens(session: Session, actor: User) -> list[ApiToken]:
     """The actor's own tokens, newest first (revoked ones included, for the record)."""
     stmt = select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
@@ -127,8 +133,12 @@ def list_tokens(session: Session, actor: User) -> list[ApiToken]:
 def revoke_token(session: Session, actor: User | None, token_id: int) -> ApiToken:
     """Revoke a token: its owner or an administrator (``actor`` None: the command line)."""
     token = session.get(ApiToken, token_id)
-    if token is None or (actor is not None and token.user_id != actor.id and not actor.has_role(Role.ADMIN)):
+    if token is None:
         raise NotFound(f"no token {token_id}")
+    if actor is not None and token.user_id != actor.id:
+        owner = session.get(User, token.user_id)
+        if owner is None or not _administers(actor, owner.office_id):
+            raise NotFound(f"no token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record(

@@ -1,7 +1,7 @@
 """The needs diagnosis's operations: one per area, each recording its assessment and narrative details.
 
 The process gets back the assessment's id and its priority code (what ``needs_diagnosis`` routes and sums up
-on); the situation and the area's answers stay in ``assessment_details``, readable per ``access.DETAIL_READERS``.
+on); the situation and the area's answers stay in ``assessment_details``, readable per ``engine.access.categories``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.assessments.access import AREAS, DETAIL_READERS, may_read_details
+from engine.assessments.access import AREAS, may_read_details, readers_text
 from engine.assessments.models import PRIORITIES, Assessment, AssessmentDetails, AssessmentStatus
 from engine.audit.service import record
 from engine.clock import utcnow
@@ -56,7 +56,7 @@ def _register(area: str) -> None:
     operation(
         operation_name(area),
         summary=f"Record the {area} assessment of the needs diagnosis (its details readable only by "
-        f"{', '.join(sorted(DETAIL_READERS[area]))}); give the process its priority.",
+        f"{readers_text(area)}); give the process its priority.",
         fields=fields,
         writes=(subject.key, f"{area}_priority"),
         subject=subject,
@@ -68,8 +68,8 @@ def _record(call: Call, area: str) -> Mapping[str, Any]:
     actor = call.actor
     if actor is None:
         raise Forbidden("a person must do this, not the engine")
-    if not may_read_details(actor, area):
-        raise Forbidden(f"only {', '.join(sorted(DETAIL_READERS[area]))} record the {area} assessment")
+    if not may_read_details(actor, area, case):
+        raise Forbidden(f"only {readers_text(area)} record the {area} assessment")
     form = call.form
     assessed_on = inputs.day(form, f"{area}_assessed_on")
     if assessed_on > utcnow().date():

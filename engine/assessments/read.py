@@ -1,7 +1,7 @@
 """The needs diagnosis as the case file and the record cards show it, read from the assessment tables.
 
-Each area's narrative (``assessment_details``) and needs reach only the roles ``access.DETAIL_READERS`` allows
-for the area; everyone else who may see the case learns that the area was assessed, when, by whom and with
+Each area's narrative (``assessment_details``) and needs reach only the readers ``engine.access.categories``
+names for the area; everyone else who may see the case learns that the area was assessed, when, by whom and with
 which priority.
 """
 
@@ -43,11 +43,11 @@ def for_casefile(session: Session, actor: User, case: Case) -> list[AssessmentIt
         .options(selectinload(Assessment.details))
         .order_by(Assessment.assessed_on, Assessment.id)
     )
-    return [_item(actor, row) for row in rows]
+    return [_item(actor, row, case) for row in rows]
 
 
-def _item(actor: User, row: Assessment) -> AssessmentItem:
-    allowed = may_read_details(actor, row.area)
+def _item(actor: User, row: Assessment, case: Case) -> AssessmentItem:
+    allowed = may_read_details(actor, row.area, case)
     details = row.details
     return AssessmentItem(
         id=row.id,
@@ -69,7 +69,7 @@ def assessment_card(session: Session, actor: User, record_id: int) -> RecordCard
     if row is None:
         return None
     area = row.area
-    allowed = may_read_details(actor, area)
+    allowed = may_read_details(actor, area, session.get(Case, row.case_id))
     values: dict[str, Any] = {
         f"{area}_assessed_on": row.assessed_on.isoformat(),
         f"{area}_priority": row.priority,

@@ -14,25 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import User
-from engine.assessments.access import DETAIL_READERS
 from engine.cases.models import Case
 from engine.definitions.models import DeploymentFile
 from engine.definitions.service import spec_bundle
 from engine.instances.models import InstanceStatus, ProcessInstance, Timer, TimerStatus
 from engine.spiff.runner import SpecBundle, called_processes
 from engine.tasks.models import HumanTask, TaskState
-
-#: Who reads special-category (health) data: the readers of the psychological assessment's details.
-SPECIAL_CATEGORY_ROLES = DETAIL_READERS["psychological"]
-
-
-def is_special_category(task: HumanTask) -> bool:
-    """Tasks whose content is health data: everything worked in the psychologist's lane."""
-    return task.role in SPECIAL_CATEGORY_ROLES
-
-
-def may_read_special(actor: User) -> bool:
-    return actor.has_role(*SPECIAL_CATEGORY_ROLES)
 
 
 @dataclass

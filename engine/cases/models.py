@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.accounts.roles import Role
 from engine.clock import utcnow
 from engine.db import Base, intpk
 
@@ -99,18 +98,23 @@ class Case(Base):
     case_manager: Mapped[User | None] = relationship()
     members: Mapped[list[CaseMember]] = relationship(cascade="all, delete-orphan", back_populates="case")
 
+    # Thin delegates: the rules live in ``engine.access.policy``.
     def is_associated(self, user: User) -> bool:
-        return user.id == self.case_manager_id or any(m.user_id == user.id for m in self.members)
+        from engine.access.policy import is_associated
+
+        return is_associated(user, self)
 
     def can_view(self, user: User) -> bool:
         """Case manager, assigned specialists, and supervisors of the case's office."""
-        if user.office_id != self.office_id:
-            return False
-        return user.has_role(Role.SUPERVISOR) or self.is_associated(user)
+        from engine.access.policy import can_view_case
+
+        return can_view_case(user, self)
 
     def can_operate(self, user: User) -> bool:
-        """Suspend, resume, cancel, retry: supervisors of the office and administrators."""
-        return user.has_role(Role.ADMIN) or (user.office_id == self.office_id and user.has_role(Role.SUPERVISOR))
+        """Suspend, resume, cancel, retry: supervisors of the office and the office's administrators."""
+        from engine.access.policy import can_operate_case
+
+        return can_operate_case(user, self)
 
 
 class CaseMember(Base):

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import require_visible_case
+from engine.access.policy import visible_cases as policy_visible_cases
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.audit.service import record
 from engine.cases import caseload
-from engine.cases.models import Beneficiary, Case, CaseMember, CaseStatus
+from engine.cases.models import Beneficiary, Case, CaseStatus
 from engine.clock import utcnow
 from engine.countries import alpha_2
 from engine.errors import Forbidden, InvalidInput, NotFound
@@ -105,19 +107,12 @@ def open_case(
 
 
 def get_case(session: Session, actor: User, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    if case is None or not case.can_view(actor):
-        raise NotFound(f"no case {case_id}")
-    return case
+    return require_visible_case(session, actor, case_id)
 
 
 def visible_cases(actor: User) -> Select[Case]:
-    """The cases ``actor`` may see, as a query to filter and page further."""
-    stmt = select(Case).where(Case.office_id == actor.office_id)
-    if not actor.has_role(Role.SUPERVISOR):
-        member = select(CaseMember.case_id).where(CaseMember.user_id == actor.id)
-        stmt = stmt.where(or_(Case.case_manager_id == actor.id, Case.id.in_(member)))
-    return stmt
+    """The cases ``actor`` may see (``engine.access.policy.visible_cases``)."""
+    return policy_visible_cases(actor)
 
 
 def close_case(session: Session, actor: User | None, case: Case, reason: str) -> None:

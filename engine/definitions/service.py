@@ -100,7 +100,7 @@ def deploy(
 
     ``actor`` None means the system itself (the command line run by an operator).
     """
-    if actor is not None and not actor.has_role(Role.PROCESS_OWNER, Role.ADMIN):
+    if actor is not None and not actor.has_role(Role.PROCESS_OWNER, Role.ADMIN, Role.NATIONAL_ADMIN):
         raise Forbidden("only process owners can deploy processes")
     files = list(files)
     report = validate(files, forms)

@@ -10,16 +10,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.accounts.roles import Role
+from engine.access.categories import WORK_ROLES, Category
 from engine.clock import utcnow
 from engine.db import Base, intpk
 from engine.people.models import PARTNER_TYPES
 
 if TYPE_CHECKING:
     from engine.accounts.models import User
-
-#: Sessions held by these roles are health data: only these roles read their notes (the one place this is said).
-SPECIAL_CATEGORY_SESSION_ROLES = frozenset({Role.PSYCHOLOGIST})
+    from engine.cases.models import Case
 
 
 def _in(column: str, values: type[StrEnum] | tuple[str, ...]) -> str:
@@ -65,7 +63,7 @@ class ServiceSession(Base):
     form: Mapped[str] = mapped_column(String(20))
     interpreter: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), index=True)
-    #: Set from the role when the session is recorded: the note is health data.
+    #: The note is health data: set for psychologists' sessions, or by the specialist who marks it so.
     special_category: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -74,11 +72,19 @@ class ServiceSession(Base):
 
     @staticmethod
     def is_special_role(role: str | None) -> bool:
-        return role in SPECIAL_CATEGORY_SESSION_ROLES
+        """Sessions of this role are health data whatever the specialist marks."""
+        return WORK_ROLES.get(role or "") == Category.HEALTH
 
-    def note_readable_by(self, actor: User) -> bool:
-        """The note of a special-category session is read only by the roles that hold such sessions."""
-        return not self.special_category or actor.has_role(*SPECIAL_CATEGORY_SESSION_ROLES)
+    @property
+    def category(self) -> Category | None:
+        """The note's special category: health when marked so, else the category of the role's work."""
+        return Category.HEALTH if self.special_category else WORK_ROLES.get(self.role)
+
+    def note_readable_by(self, actor: User, case: Case | None) -> bool:
+        """The note reaches only the readers of its category (``engine.access.categories``)."""
+        from engine.access.policy import may_read
+
+        return may_read(actor, self.category, case)
 
 
 class FacilityType(StrEnum):

@@ -72,6 +72,7 @@ def _optional_id(call: Call, key: str) -> int | None:
         "session_interpreter": True,
         "session_status": True,
         "session_note": False,
+        "session_health": False,
     },
     reads=("session_id",),
     writes=("session_id", "session_status"),
@@ -95,7 +96,6 @@ def record_session(call: Call) -> Mapping[str, Any]:
     existing = _optional_id(call, SESSION.key)
     if existing is None:
         row = ServiceSession(case_id=case.id, instance_id=call.instance.id, role=role, recorded_by_id=actor.id)
-        row.special_category = ServiceSession.is_special_role(role)
         call.session.add(row)
     else:
         row = _load(call.session, call, ServiceSession, SESSION, "session")
@@ -109,6 +109,8 @@ def record_session(call: Call) -> Mapping[str, Any]:
     previous = row.status
     row.status = status
     row.note = note
+    # A note about health (medication, a diagnosis) is health data whoever writes it.
+    row.special_category = ServiceSession.is_special_role(role) or bool(form.get("session_health"))
     row.updated_at = utcnow()
     call.session.flush()
     record(
@@ -133,14 +135,17 @@ def record_session_prefill(call: Call) -> Mapping[str, Any]:
     row = call.session.get(ServiceSession, session_id) if session_id is not None else None
     if row is None:
         return {}
-    # The note of a special-category session is prefilled only into its own role's task (the same lane).
+    # The note of a special-category session is prefilled only into its own role's task (the same lane); a note
+    # marked as health in another lane is not copied into task data, which every case member of the lane reads.
+    note = None if row.special_category and not ServiceSession.is_special_role(row.role) else row.note
     return {
         "session_date": row.session_date.isoformat(),
         "session_duration_minutes": row.duration_minutes,
         "session_form": row.form,
         "session_interpreter": row.interpreter,
         "session_status": row.status,
-        "session_note": row.note,
+        "session_note": note,
+        "session_health": row.special_category,
     }
 
 

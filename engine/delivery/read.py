@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -132,7 +133,7 @@ def for_casefile(session: Session, actor: User, case: Case) -> DeliveryFile:
     ]
     return DeliveryFile(
         closures=closures,
-        sessions=[_session_item(row, actor) for row in sessions],
+        sessions=[_session_item(row, actor, case) for row in sessions],
         placements=[
             PlacementItem(
                 id=row.id,
@@ -180,8 +181,8 @@ def for_casefile(session: Session, actor: User, case: Case) -> DeliveryFile:
     )
 
 
-def _session_item(row: ServiceSession, actor: User) -> SessionItem:
-    readable = row.note_readable_by(actor)
+def _session_item(row: ServiceSession, actor: User, case: Case) -> SessionItem:
+    readable = row.note_readable_by(actor, case)
     return SessionItem(
         id=row.id,
         role=row.role,
@@ -205,22 +206,25 @@ def session_card(session: Session, actor: User, record_id: int) -> RecordCard | 
     row = session.get(ServiceSession, record_id)
     if row is None:
         return None
-    readable = row.note_readable_by(actor)
-    section = RecordSection(
-        SESSION_FORM,
-        {
-            "session_date": row.session_date.isoformat(),
-            "session_duration_minutes": row.duration_minutes,
-            "session_form": row.form,
-            "session_interpreter": row.interpreter,
-            "session_status": row.status,
-            "session_note": row.note if readable else None,
-        },
-        by_id=row.specialist_id,
-        at=row.updated_at,
-        restricted=not readable,
-    )
-    return RecordCard("session", row.id, row.case_id, [section], prepared_by_id=row.recorded_by_id)
+    readable = row.note_readable_by(actor, session.get(Case, row.case_id))
+    values: dict[str, Any] = {
+        "session_date": row.session_date.isoformat(),
+        "session_duration_minutes": row.duration_minutes,
+        "session_form": row.form,
+        "session_interpreter": row.interpreter,
+        "session_status": row.status,
+    }
+    if readable:
+        values["session_note"] = row.note
+        values["session_health"] = row.special_category
+        sections = [RecordSection(SESSION_FORM, values, by_id=row.specialist_id, at=row.updated_at)]
+    else:
+        # The reader learns that the session took place, when and how; the note is withheld.
+        sections = [
+            RecordSection(SESSION_FORM, values, by_id=row.specialist_id, at=row.updated_at),
+            RecordSection(SESSION_FORM, {}, by_id=row.specialist_id, at=row.updated_at, restricted=True),
+        ]
+    return RecordCard("session", row.id, row.case_id, sections, prepared_by_id=row.recorded_by_id)
 
 
 @record_view("nursery_placement")

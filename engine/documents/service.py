@@ -10,9 +10,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.categories import Category
+from engine.access.policy import may_read
 from engine.accounts.models import User
 from engine.audit.service import record
-from engine.cases.casefile import may_read_special
 from engine.cases.models import Case
 from engine.clock import utcnow
 from engine.documents import storage
@@ -30,8 +31,9 @@ class Download:
     extension: str
 
 
-def _may_see(actor: User, document: CaseDocument) -> bool:
-    return document.visibility == Visibility.GENERAL or may_read_special(actor)
+def _may_see(actor: User, document: CaseDocument, case: Case) -> bool:
+    """A special-category scan (health) only for that category's readers (engine.access.categories)."""
+    return document.visibility == Visibility.GENERAL or may_read(actor, Category.HEALTH, case)
 
 
 def upload_document(
@@ -52,7 +54,7 @@ def upload_document(
         problems["kind"] = f"one of {', '.join(KINDS)}"
     if visibility not in VISIBILITIES:
         problems["visibility"] = f"one of {', '.join(VISIBILITIES)}"
-    elif visibility == Visibility.SPECIAL and not may_read_special(actor):
+    elif visibility == Visibility.SPECIAL and not may_read(actor, Category.HEALTH, case):
         problems["visibility"] = "you may not file special-category documents"
     content_type = storage.sniff(data)
     if not data:
@@ -103,13 +105,13 @@ def list_documents(session: Session, actor: User, case: Case) -> list[CaseDocume
         .where(CaseDocument.case_id == case.id)
         .order_by(CaseDocument.uploaded_at.desc(), CaseDocument.id.desc())
     )
-    return [row for row in rows if _may_see(actor, row)]
+    return [row for row in rows if _may_see(actor, row, case)]
 
 
 def download_document(session: Session, actor: User, case: Case, document_id: int, folder: Path) -> Download:
     """The file of one document of ``case``, its download audited; NotFound for what the actor may not see."""
     document = session.get(CaseDocument, document_id)
-    if document is None or document.case_id != case.id or not _may_see(actor, document):
+    if document is None or document.case_id != case.id or not _may_see(actor, document, case):
         raise NotFound(f"no document {document_id}")
     path = storage.path_of(folder, document.stored_name)
     if not path.is_file():

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import can_migrate_instance
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.audit.service import record
@@ -31,7 +32,7 @@ class InstanceVerdict:
 
 
 def _require_owner(actor: User) -> None:
-    if not actor.has_role(Role.PROCESS_OWNER, Role.ADMIN):
+    if not actor.has_role(Role.PROCESS_OWNER, Role.ADMIN, Role.NATIONAL_ADMIN):
         raise Forbidden("only process owners can compare versions and move running cases")
 
 
@@ -82,6 +83,8 @@ def migrate_instance(session: Session, actor: User, instance_id: int, to_version
     """Move one instance to ``to_version`` of its process; refused with the reasons when it cannot move."""
     _require_owner(actor)
     instance = instances.lock_instance(session, instance_id)
+    if not can_migrate_instance(session, actor, instance):
+        raise Forbidden("moving another office's running cases needs a national administrator")
     if not instance.is_active:
         raise Conflict(f"the instance is {instance.status}; only running or suspended instances move")
     current = instance.definition

@@ -232,15 +232,10 @@ def raise_incident(
 
 
 def _operable(session: Session, actor: User, instance: ProcessInstance) -> None:
-    if actor.has_role(Role.ADMIN):
-        return
-    if instance.case_id is not None:
-        case = session.get(Case, instance.case_id)
-        if case is not None and case.can_operate(actor):
-            return
-    elif actor.has_role(Role.SUPERVISOR) and actor.office_id == instance.office_id:
-        return
-    raise Forbidden("only supervisors of the office and administrators can operate process instances")
+    from engine.access.policy import can_operate_instance
+
+    if not can_operate_instance(session, actor, instance):
+        raise Forbidden("only supervisors and administrators of the office can operate process instances")
 
 
 def suspend_instance(session: Session, actor: User, instance_id: int, reason: str | None = None) -> ProcessInstance:

@@ -63,8 +63,6 @@ def give_up_timer(session: Session, timer_id: int, exc: BaseException) -> None:
     if timer is None or timer.status != TimerStatus.PENDING:
         return
     instance = instances.lock_instance(session, timer.instance_id)
-    reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-    failure = StepFailed(
-        f"the timer could not fire after repeated attempts ({type(exc).__name__}: {reason})", timer.element_id
-    )
+    # The exception's class only: its text may quote process data.
+    failure = StepFailed(f"the timer could not fire after repeated attempts ({type(exc).__name__})", timer.element_id)
     instances.raise_incident(session, instance, failure, kind="timer")

@@ -3,12 +3,14 @@ them, read from the tables (never from task submissions or process data)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.categories import FLAG_KINDS, Category
+from engine.access.policy import may_read
 from engine.accounts.models import User
 from engine.cases.models import Beneficiary, Case
 from engine.clock import utcnow
@@ -103,6 +105,8 @@ class Flag:
     reason: str | None
     set_by_id: int | None
     set_at: datetime
+    #: The reason is withheld from this reader (a special-category flag): they learn the flag and its date.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
         interpreter_needed=person.interpreter_needed,
         phone=person.phone,
         email=person.email,
-        address=None if person.address_hidden else person.address,
+        address=_address(actor, case, person),
         address_hidden=person.address_hidden,
         legal_status=person.legal_status,
         legal_status_decision_date=person.legal_status_decision_date,
@@ -180,7 +184,7 @@ def for_casefile(session: Session, actor: User, case: Case) -> PersonFile:
         household=household(session, person.id),
         documents=documents(session, person.id),
         consents=consents(session, case.id),
-        flag_items=active_flags(session, case.id),
+        flag_items=flags_for(actor, case, active_flags(session, case.id)),
         not_eligible=(
             NotEligible(info.given_on, info.language, info.referred_to, info.referred_to_name, info.recorded_by_id)
             if info
@@ -211,6 +215,21 @@ def corrections(session: Session, beneficiary_id: int) -> list[CorrectionItem]:
     return [
         CorrectionItem(c.id, c.field, c.old_value, c.new_value, c.reason, c.corrected_by_id, c.corrected_at)
         for c in rows
+    ]
+
+
+def _address(actor: User, case: Case, person: Beneficiary) -> str | None:
+    """A hidden address reaches only the readers of the hidden-address category."""
+    if person.address_hidden and not may_read(actor, Category.HIDDEN_ADDRESS, case):
+        return None
+    return person.address
+
+
+def flags_for(actor: User, case: Case, flags: list[Flag]) -> list[Flag]:
+    """The flags as ``actor`` reads them: the reasons of special-category flags only for their readers."""
+    return [
+        flag if may_read(actor, FLAG_KINDS.get(flag.kind), case) else replace(flag, reason=None, restricted=True)
+        for flag in flags
     ]
 
 
@@ -289,7 +308,7 @@ def registration_card(session: Session, actor: User, record_id: int) -> RecordCa
         "interpreter_needed": person.interpreter_needed,
         "phone": person.phone,
         "email": person.email,
-        "address": None if person.address_hidden else person.address,
+        "address": _address(actor, case, person),
         "pesel": person.pesel,
         "household_members": [
             {

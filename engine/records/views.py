@@ -15,9 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.access.policy import can_view_record
 from engine.accounts.models import User
-from engine.accounts.roles import Role
-from engine.cases.models import Case
 from engine.errors import NotFound
 
 #: Modules that register record views; imported once when a view is first asked for.
@@ -86,11 +85,6 @@ def record_card(session: Session, actor: User, kind: str | None, record_id: int 
     card = view(session, actor, record_id)
     if card is None:
         return None
-    if card.case_id is None:
-        if not (actor.has_role(Role.SUPERVISOR) and actor.office_id == card.office_id):
-            raise NotFound(f"no {kind} {record_id}")
-        return card
-    case = session.get(Case, card.case_id)
-    if case is None or not case.can_view(actor):
+    if not can_view_record(session, actor, card.case_id, card.office_id):
         raise NotFound(f"no {kind} {record_id}")
     return card

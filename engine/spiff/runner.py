@@ -28,6 +28,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
+from engine.sandbox.errors import ScriptRuntimeError
 from engine.spiff import serialization, storable
 from engine.spiff.script_engine import OperationHook, SandboxedScriptEngine, find_sandbox_error
 from engine.spiff.steps import run_engine
@@ -99,13 +100,49 @@ class TimerInfo:
     due_at: datetime
 
 
+#: Our own texts of script failures that hold no value of the data (kept, up to the parenthesis).
+_OWN_RUNTIME_TEXTS = (
+    "the process data holds a value scripts cannot use",
+    "the snippet produced a value that cannot be stored",
+    "the expression gives a",
+    "the script helpers are not available",
+)
+
+
 def _error_message(exc: BaseException) -> str:
-    """Prefer our sandbox's own explanation over SpiffWorkflow's wrapper text."""
+    """Say which kind of error stopped the element, never the error's own text.
+
+    An exception's text may quote the data it failed on (``invalid literal for int() with base 10: 'PTSD…'``),
+    and the incident message is read by every case member and kept in the audit log: so a failing script
+    reports the exception's class, the sandbox's limits and refusals their own (value-free) explanation.
+    """
     found = find_sandbox_error(exc)
     if found is not None:
         line = f" (line {found.lineno})" if getattr(found, "lineno", None) else ""
+        if isinstance(found, ScriptRuntimeError):
+            own = next((text for text in _OWN_RUNTIME_TEXTS if found.message.startswith(text)), None)
+            if own is not None:
+                return f"{own}{line}"
+            return f"{found.error_type} in a script or expression of this element{line}"
         return f"{found.message}{line}"
-    return str(exc) or type(exc).__name__
+    if _own_text(exc):
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__} while running this element"
+
+
+def _own_text(exc: BaseException) -> bool:
+    """Texts written by us (the engine's errors) or by SpiffWorkflow about the diagram, quoting no other error."""
+    from engine.errors import DomainError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        module = type(seen).__module__
+        if isinstance(seen, DomainError) or module.startswith("engine."):
+            return True
+        if not module.startswith("SpiffWorkflow"):
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return True
 
 
 def _failed_element(exc: BaseException, workflow: BpmnWorkflow) -> tuple[str | None, str | None]:

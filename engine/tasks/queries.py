@@ -8,16 +8,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import can_work, candidate_clause, task_case_visible
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.cases.models import Beneficiary, Case
 from engine.clock import utcnow
 from engine.pagination import MAX_PAGE, PageWindow, count_rows
 from engine.tasks.models import HumanTask, TaskState
-from engine.tasks.routing import can_work
 
 PAGE_SIZE = 25
 
@@ -59,17 +59,9 @@ class TaskRow:
         return self.name_en if locale == "en" and self.name_en else self.name_pl
 
 
-def _my_roles(actor: User) -> list[str]:
-    return sorted(str(role) for role in actor.roles)
-
-
 def _claimable(actor: User) -> ColumnElement[bool]:
-    """Open, unassigned tasks of the actor's roles in the actor's office."""
-    return and_(
-        HumanTask.assignee_id.is_(None),
-        HumanTask.office_id == actor.office_id,
-        HumanTask.role.in_(_my_roles(actor)),
-    )
+    """Open, unassigned tasks the actor is a candidate for (the access policy's rule)."""
+    return and_(HumanTask.assignee_id.is_(None), candidate_clause(actor))
 
 
 def _view_condition(actor: User, view: InboxView, now: datetime) -> ColumnElement[bool]:
@@ -77,7 +69,7 @@ def _view_condition(actor: User, view: InboxView, now: datetime) -> ColumnElemen
     if view == InboxView.MINE:
         return and_(is_open, HumanTask.assignee_id == actor.id)
     if view == InboxView.ROLE:
-        return and_(is_open, _claimable(actor)) if actor.active else false()
+        return and_(is_open, _claimable(actor))
     if view == InboxView.OVERDUE:
         mine = or_(HumanTask.assignee_id == actor.id, _claimable(actor))
         if actor.has_role(Role.SUPERVISOR):
@@ -88,12 +80,11 @@ def _view_condition(actor: User, view: InboxView, now: datetime) -> ColumnElemen
 
 
 def _base(actor: User, view: InboxView, filters: TaskFilters, now: datetime) -> Select[HumanTask, str, str]:
+    # A candidate not yet associated with the case learns its number, not whom it is about.
+    named = task_case_visible(actor)
+    full_name = Beneficiary.given_names_latin + " " + Beneficiary.family_name_latin
     stmt = (
-        select(
-            HumanTask,
-            Case.number,
-            (Beneficiary.given_names_latin + " " + Beneficiary.family_name_latin).label("beneficiary_name"),
-        )
+        select(HumanTask, Case.number, case((named, full_name), else_=None).label("beneficiary_name"))
         .outerjoin(Case, Case.id == HumanTask.case_id)
         .outerjoin(Beneficiary, Beneficiary.id == Case.beneficiary_id)
         .where(_view_condition(actor, view, now))
@@ -104,14 +95,12 @@ def _base(actor: User, view: InboxView, filters: TaskFilters, now: datetime) -> 
         stmt = stmt.where(HumanTask.role == filters.role)
     if filters.search and filters.search.strip():
         needle = f"%{filters.search.strip().lower()}%"
-        full_name = func.lower(Beneficiary.given_names_latin + " " + Beneficiary.family_name_latin)
-        stmt = stmt.where(
-            or_(
-                full_name.like(needle),
-                func.lower(Beneficiary.family_name_latin + " " + Beneficiary.given_names_latin).like(needle),
-                func.lower(Case.number).like(needle),
-            )
+        by_name = or_(
+            func.lower(full_name).like(needle),
+            func.lower(Beneficiary.family_name_latin + " " + Beneficiary.given_names_latin).like(needle),
         )
+        # Searching by name only finds the people of cases the actor sees (a search must not reveal others).
+        stmt = stmt.where(or_(and_(named, by_name), func.lower(Case.number).like(needle)))
     return stmt
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import can_see_task, can_work, is_candidate
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.audit.service import record
@@ -22,7 +23,6 @@ from engine.notifications import events as notification_events
 from engine.operations.binding import form_operation, run_form_operation, subject_id
 from engine.spiff.runner import StepFailed
 from engine.tasks.models import HumanTask, TaskState
-from engine.tasks.routing import can_see, can_work, is_candidate
 from forms.registry import FormNotFound, FormRegistry
 from forms.validation import validate_data
 
@@ -35,9 +35,9 @@ class CompletionResult:
 
 
 def get_task(session: Session, actor: User, task_id: int) -> HumanTask:
-    """A task the actor may see: theirs, one they could claim, or any of their office if supervisor."""
+    """A task the actor may see, fully or as a candidate's summary (``engine.access.policy.task_view``)."""
     task = session.get(HumanTask, task_id)
-    if task is None or not can_see(session, actor, task):
+    if task is None or not can_see_task(session, actor, task):
         raise NotFound(f"no task {task_id}")
     return task
 

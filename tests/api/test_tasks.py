@@ -53,6 +53,10 @@ def test_all_lists_exactly_what_get_task_allows(api, db_session, parallel, peopl
 
 def test_get_task_with_form_and_data(api, db_session, parallel):
     psy_task = _task(db_session, parallel, "psy")
+    # A candidate not associated with the case sees a summary; taking the task shows the rest.
+    summary = api("psy").get(f"/tasks/{psy_task.id}").get_json()
+    assert summary["summary_only"] is True and "data" not in summary and "form" not in summary
+    assert api("psy").post(f"/tasks/{psy_task.id}/claim").status_code == 200
     body = api("psy").get(f"/tasks/{psy_task.id}").get_json()
     assert body["form"]["required"] == ["note"] and body["form_key"] == "test/note"
     assert body["state"] == "open" and isinstance(body["data"], dict)

@@ -113,8 +113,11 @@ def test_a_hidden_address_never_reaches_the_case_file(db_session, people, librar
     the_case = open_case(db_session, sw, BeneficiaryInput("Oksana", "Bondar"))
     start_instance(db_session, sw, "intake", case=the_case)
     do(db_session, sw, the_case, "Task_register", sample("intake/register", flags=["security_hidden_address"]))
-    person = build_casefile(db_session, sw, the_case).person
+    # The case manager reads it (engine.access.categories: hidden address); another reader learns it is hidden.
+    person = build_casefile(db_session, people["psy"], the_case).person
     assert person.address is None and person.address_hidden
+    own = build_casefile(db_session, sw, the_case).person
+    assert own.address_hidden and own.address == the_case.beneficiary.address
 
 
 def _diagnose(db_session, people, case) -> None:  # type: ignore[no-untyped-def]

@@ -90,7 +90,8 @@ def test_a_psychologists_session_note_is_read_only_by_psychologists(start) -> No
     assert seen.note == "Sleep problems, nightmares." and not seen.restricted
     assert hidden.note is None and hidden.restricted
     card = record_card(s.session, manager, "session", row.id)
-    assert card is not None and card.sections[0].restricted and card.sections[0].values["session_note"] is None
+    assert card is not None and card.sections[-1].restricted
+    assert all("session_note" not in section.values for section in card.sections)
     card = record_card(s.session, psychologist, "session", row.id)
     assert card is not None and card.sections[0].values["session_note"] == "Sleep problems, nightmares."
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import TaskView, task_view
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.cases.models import Case
@@ -102,6 +103,8 @@ class CaseWalker:
                 raise
             if result.incident is not None:
                 raise WalkStuck(f"{task.form_key}: {result.incident.message}")
+            # Whoever did the work still sees it afterwards, through the one access policy.
+            assert task_view(self.session, person, task) == TaskView.FULL, task.form_key
             self.trail.append(task.form_key or "")
             return
 

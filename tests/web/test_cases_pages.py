@@ -163,9 +163,10 @@ def test_case_file_content_timeline_and_view_audit(client, login, db_session, li
     assert "Anna Kowalczyk completed ‘Register the beneficiary’" in text
     assert "started the process ‘Intake’" in text
     views = db_session.scalars(
-        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.kind == "case.viewed")
+        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.kind == "viewed")
     ).all()
-    assert len(views) == 1 and views[0].actor_id == staff["sw"].id
+    case_views = [view for view in views if view.details.get("item") == "case"]
+    assert len(case_views) == 1 and case_views[0].actor_id == staff["sw"].id
     client.post("/language", data={"locale": "pl", "next": "/"})
     text = page(client.get(f"/cases/{case.id}"))
     assert "Anna Kowalczyk — zakończono zadanie „Zarejestruj beneficjenta”" in text

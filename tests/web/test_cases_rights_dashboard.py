@@ -12,6 +12,7 @@ from engine.cases.service import BeneficiaryInput, open_case
 from engine.clock import utcnow
 from engine.instances.service import start_instance
 from engine.tasks.models import HumanTask, TaskState
+from tests import factories
 from tests.web import test_cases_pages
 from tests.web.test_cases_pages import open_task
 
@@ -76,7 +77,12 @@ def test_dashboard_numbers(client, login, db_session, library, staff) -> None:  
     assert 'data-chart="caseload"' in text and "vendor/chart.js/chart.umd.min.js" in text
     assert "WAW" not in text.split('id="spend-table"')[1]
     client.post("/logout")
-    login(staff["admin"])
+    login(staff["admin"])  # an office administrator: their office only
+    assert "WAW" not in page(client.get("/dashboard")).split('id="spend-table"')[1]
+    client.post("/logout")
+    national = factories.user(db_session, "national_admin", office_code="WAW", username="admin-pl")
+    db_session.commit()
+    login(national)
     text = page(client.get("/dashboard"))
     assert "<td>WAW</td>" in text.split('id="spend-table"')[1]
     warsaw = db_session.scalar(select(Office).where(Office.code == "WAW"))

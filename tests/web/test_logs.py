@@ -68,3 +68,29 @@ def test_sentry_starts_only_with_a_dsn_and_without_personal_data(settings, monke
     assert options["send_default_pii"] is False and options["max_request_body_size"] == "never"
     event = {"request": {"method": "POST", "url": "/cases?q=Kowalska", "cookies": "x"}, "user": {"id": 1}}
     assert logs._scrub(event, None) == {"request": {"method": "POST"}}
+
+
+@pytest.mark.parametrize("kind", ["json", "text"])
+def test_a_logged_exception_keeps_its_class_and_traceback_but_not_its_text(kind):
+    value = "PTSD since the crossing"  # data, as a form would send it (the traceback shows source lines)
+    try:
+        int(value)
+    except ValueError:
+        record = logging.getLogger("ipd.test").makeRecord(
+            "ipd.test", logging.ERROR, __file__, 1, "could not do it", (), __import__("sys").exc_info()
+        )
+    celery = logging.LogRecord(
+        "celery.app.trace",
+        logging.ERROR,
+        __file__,
+        1,
+        "Task %(name)s raised: %(exc)s",
+        None,
+        None,
+    )
+    celery.args = {"name": "fire_timer", "exc": "ValueError('PTSD since the crossing')"}
+    for item in (record, celery):
+        logs.ContextFilter().filter(item)
+        line = logs.formatter(kind).format(item)
+        assert "PTSD" not in line
+    assert "ValueError" in logs.formatter(kind).format(record) and "Traceback" in logs.formatter(kind).format(record)

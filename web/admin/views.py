@@ -17,14 +17,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/users")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.NATIONAL_ADMIN)
 def users() -> str:
     actor = current_user._get_current_object()
     return render_template("admin/users.html", users=list_users(get_db(), actor), form=FlaskForm())
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.ADMIN, Role.NATIONAL_ADMIN)
 def toggle_active(user_id: int) -> Response:
     db = get_db()
     user = get_user(db, user_id)

@@ -30,6 +30,7 @@ from web.api.auth import current_actor
 from web.api.body import json_body
 from web.api.pagination import choice_arg, int_arg, paginate
 from web.api.problems import DUPLICATE_BENEFICIARY, ApiProblem, invalid
+from web.audit_reads import READ_KINDS, audit_page, audit_view
 from web.db import get_db
 
 #: The process a new case starts with, as on the "new case" page.
@@ -43,7 +44,10 @@ def list_cases() -> dict[str, Any]:
     if status is not None:
         stmt = stmt.where(Case.status == status)
     stmt = stmt.order_by(Case.opened_at.desc(), Case.id.desc())
-    return paginate(get_db(), stmt, serialize.case_summary)
+    db = get_db()
+    page = paginate(db, stmt, serialize.case_summary)
+    audit_page(db, current_actor(), "case", page, ("status", "limit", "offset"))
+    return page
 
 
 def _detail(case: Case) -> dict[str, Any]:
@@ -63,16 +67,21 @@ def _detail(case: Case) -> dict[str, Any]:
 
 @bp.get("/cases/<id:case_id>")
 def show_case(case_id: int) -> dict[str, Any]:
-    return _detail(get_case(get_db(), current_actor(), case_id))
+    db, actor = get_db(), current_actor()
+    body = _detail(get_case(db, actor, case_id))
+    audit_view(db, actor, "case", case_id=case_id)
+    db.commit()
+    return body
 
 
 @bp.get("/cases/<id:case_id>/events")
 def case_events(case_id: int) -> dict[str, Any]:
     """A case's timeline, oldest first; ``after`` (an event id) pages by keyset through a long one."""
-    db = get_db()
-    case = get_case(db, current_actor(), case_id)
+    db, actor = get_db(), current_actor()
+    case = get_case(db, actor, case_id)
     order = (AuditEvent.occurred_at, AuditEvent.id)
-    stmt = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(*order)
+    # Reads are audited, not events of the case's story (each page read would add to it).
+    stmt = select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.kind.not_in(READ_KINDS)).order_by(*order)
     after = int_arg("after", minimum=1)
     if after is not None:
         anchor = db.get(AuditEvent, after)
@@ -81,6 +90,8 @@ def case_events(case_id: int) -> dict[str, Any]:
         stmt = after_row(stmt, order, (anchor.occurred_at, anchor.id))
     page = paginate(db, stmt, serialize.event)
     page["next_after"] = page["items"][-1]["id"] if len(page["items"]) == page["limit"] else None
+    audit_view(db, actor, "case_events", case_id=case.id, event_count=len(page["items"]))
+    db.commit()
     return page
 
 

@@ -83,7 +83,7 @@ def _uploaded_files() -> list[SourceFile]:
 @large_body
 def deploy_definitions() -> tuple[dict[str, Any], int]:
     actor = current_actor()
-    if not actor.has_role(Role.PROCESS_OWNER, Role.ADMIN):
+    if not actor.has_role(Role.PROCESS_OWNER, Role.ADMIN, Role.NATIONAL_ADMIN):
         # Before the upload is parsed: nobody else's files are read at all.
         raise Forbidden("only process owners and administrators deploy process definitions")
     files = _uploaded_files()

@@ -7,14 +7,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import get_visible_instance
 from engine.errors import Conflict, InvalidInput
-from engine.instances.access import get_visible_instance
 from engine.instances.models import Incident, ProcessInstance
 from engine.instances.service import cancel_instance, resume_instance, retry_incident, suspend_instance
 from engine.tasks.models import HumanTask, TaskState
 from web.api import bp, schemas, serialize
 from web.api.auth import current_actor
 from web.api.body import json_body
+from web.audit_reads import audit_view
 from web.db import get_db
 
 
@@ -32,8 +33,12 @@ def _detail(session: Session, instance: ProcessInstance) -> dict[str, Any]:
 
 @bp.get("/instances/<id:instance_id>")
 def show_instance(instance_id: int) -> dict[str, Any]:
-    db = get_db()
-    return _detail(db, get_visible_instance(db, current_actor(), instance_id))
+    db, actor = get_db(), current_actor()
+    instance = get_visible_instance(db, actor, instance_id)
+    body = _detail(db, instance)
+    audit_view(db, actor, "instance", case_id=instance.case_id, instance_id=instance.id)
+    db.commit()
+    return body
 
 
 @bp.post("/instances/<id:instance_id>/suspend")

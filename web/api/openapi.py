@@ -156,7 +156,11 @@ def document() -> dict[str, Any]:
                 "getTask",
                 "A task with its form's JSON Schema and its current data.",
                 "tasks",
-                {"200": _json(_ref("Task"), "The task.")},
+                {
+                    "200": _json(
+                        {"oneOf": [_ref("Task"), _ref("TaskCandidateSummary")]}, "The task (a summary to a candidate)."
+                    )
+                },
                 ("404",),
                 parameters=[_path_id("task_id")],
             )

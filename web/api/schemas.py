@@ -222,8 +222,29 @@ COMPONENTS: dict[str, Any] = {
             "data": {"type": "object", "description": "Current values: submitted, or shown plus draft."},
             "data_withheld": {
                 "type": "boolean",
-                "description": "True when `data` is left out: special-category (psychological) records "
-                "are readable by psychologists only.",
+                "description": "True when `data` is left out: the task's lane is a special category "
+                "(psychological and health, legal) whose answers only its readers see.",
+            },
+        }
+    ),
+    "TaskCandidateSummary": _object(
+        {
+            "id": ID,
+            "name": {"type": "string"},
+            "name_pl": {"type": "string"},
+            "name_en": {"type": "string"},
+            "process_id": {"type": "string"},
+            "role": NULLABLE_STR,
+            "state": {"type": "string"},
+            "due_at": NULLABLE_TIME,
+            "created_at": TIME,
+            "case_id": {"type": ["integer", "null"]},
+            "case_number": NULLABLE_STR,
+            "office": NULLABLE_STR,
+            "summary_only": {
+                "type": "boolean",
+                "description": "Always true: an open, unclaimed task seen by a candidate not associated with its "
+                "case; claim it to see the rest.",
             },
         }
     ),

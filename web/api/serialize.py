@@ -58,6 +58,25 @@ def task_detail(task: HumanTask, form: dict[str, Any] | None, *, withheld: bool 
     }
 
 
+def task_candidate_summary(task: HumanTask, case: Case | None) -> dict[str, Any]:
+    """What a candidate not associated with the case learns of an open task (``TASK_SUMMARY_FIELDS``)."""
+    return {
+        "id": task.id,
+        "name": task.name_en or task.name_pl,
+        "name_pl": task.name_pl,
+        "name_en": task.name_en,
+        "process_id": task.process_id,
+        "role": task.role,
+        "state": task.state,
+        "due_at": when(task.due_at),
+        "created_at": when(task.created_at),
+        "case_id": task.case_id,
+        "case_number": case.number if case is not None else None,
+        "office": case.office.code if case is not None else None,
+        "summary_only": True,
+    }
+
+
 def case_summary(case: Case) -> dict[str, Any]:
     person = case.beneficiary
     return {

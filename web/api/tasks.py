@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.access.policy import TaskView, candidate_clause, may_read_task_data, task_view, visible_tasks
 from engine.accounts.models import User
-from engine.cases.casefile import is_special_category, may_read_special
+from engine.cases.models import Case
 from engine.clock import utcnow
 from engine.definitions.forms import task_forms
 from engine.tasks.models import HumanTask, TaskState
-from engine.tasks.routing import candidate_clause, visible_tasks
 from engine.tasks.service import assign_task, claim_task, complete_task, get_task, unclaim_task
 from forms.registry import FormDefinitionError, FormNotFound
 from web.api import bp, schemas, serialize
 from web.api.auth import current_actor
 from web.api.body import json_body
 from web.api.pagination import bool_arg, choice_arg, int_arg, paginate
+from web.audit_reads import audit_page, audit_view
 from web.db import get_db
 
 
@@ -38,11 +39,18 @@ def list_tasks() -> dict[str, Any]:
         late = (HumanTask.state == TaskState.OPEN) & HumanTask.due_at.is_not(None) & (HumanTask.due_at < utcnow())
         stmt = stmt.where(late if overdue else ~late)
     stmt = stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-    return paginate(get_db(), stmt, serialize.task_summary)
+    db = get_db()
+    page = paginate(db, stmt, serialize.task_summary)
+    used = ("assignment", "state", "case", "overdue", "limit", "offset")
+    audit_page(db, actor, "task", page, used)
+    return page
 
 
 def _detail(task: HumanTask, actor: User) -> dict[str, Any]:
-    withheld = is_special_category(task) and not may_read_special(actor)
+    db = get_db()
+    if task_view(db, actor, task) == TaskView.SUMMARY:
+        return serialize.task_candidate_summary(task, db.get(Case, task.case_id) if task.case_id else None)
+    withheld = not may_read_task_data(db, actor, task)
     return serialize.task_detail(task, _form(task), withheld=withheld)
 
 
@@ -57,8 +65,12 @@ def _form(task: HumanTask) -> dict[str, Any] | None:
 
 @bp.get("/tasks/<id:task_id>")
 def show_task(task_id: int) -> dict[str, Any]:
-    actor = current_actor()
-    return _detail(get_task(get_db(), actor, task_id), actor)
+    db, actor = get_db(), current_actor()
+    task = get_task(db, actor, task_id)
+    body = _detail(task, actor)
+    audit_view(db, actor, "task", case_id=task.case_id, task_id=task.id, scope=str(task_view(db, actor, task)))
+    db.commit()
+    return body
 
 
 @bp.post("/tasks/<id:task_id>/claim")

@@ -13,10 +13,11 @@ from engine.accounts.models import User
 from engine.audit.models import AuditEvent
 from engine.instances.models import ProcessInstance
 from engine.tasks.models import HumanTask
+from web.audit_reads import READ_KINDS
 from web.cases.labels import process_label, task_name
 
 # Views are audited but are not events of the case's story; they would drown it.
-HIDDEN_KINDS = frozenset({"case.viewed"})
+HIDDEN_KINDS = READ_KINDS
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,10 @@ from werkzeug.wrappers import Response
 
 from engine.accounts.models import User
 from engine.accounts.roles import SPECIALIST_ROLES, Role
-from engine.audit.service import record
 from engine.cases.casefile import (
     build_casefile,
     current_process_ids,
     element_states,
-    may_read_special,
     process_xml,
 )
 from engine.cases.models import Beneficiary, Case
@@ -45,6 +43,7 @@ from engine.spiff.decisions import DecisionError
 from engine.tasks.models import HumanTask, TaskState
 from engine.team.flags import flag_for_team, team_flag
 from engine.team.read import case_decisions
+from web.audit_reads import audit_search, audit_view, used_filters
 from web.cases import bp
 from web.cases.documents import KIND_LABELS, VISIBILITY_LABELS
 from web.cases.duplicates import REASON_LABELS, case_search, duplicate_person
@@ -96,9 +95,12 @@ def index() -> str:
     cases = db.scalars(
         window.apply(stmt.order_by(Case.opened_at.desc(), Case.id.desc()).options(joinedload(Case.beneficiary)))
     ).all()
-    return render_template(
+    page = render_template(
         "cases/index.html", cases=cases, q=query, page=window.number, pages=window.pages(total), total=total
     )
+    audit_search(db, _actor(), "case", [c.id for c in cases], total, used_filters(request.args, ("q", "page")))
+    db.commit()
+    return page
 
 
 def _beneficiary_input(form: NewCaseForm) -> BeneficiaryInput:
@@ -204,7 +206,6 @@ def show(case_id: int) -> str:
         timeline=case_timeline(db, case.id),
         diagrams=diagrams,
         names=names,
-        special=may_read_special(actor),
         may_withdraw_consent=case.status == "open" and _records_consents(actor, case),
         occurrences=OCCURRENCE_PROCESSES if case.status == "open" else (),
         session_roles=sorted(SPECIALIST_ROLES),
@@ -216,7 +217,7 @@ def show(case_id: int) -> str:
         **privacy,
     )
     # The one commit of the request: the read is audited once the page is ready to be shown.
-    record(db, "case.viewed", actor=actor, case_id=case.id, office_id=case.office_id)
+    audit_view(db, actor, "case", case_id=case.id, office_id=case.office_id)
     db.commit()
     return page
 
@@ -306,7 +307,7 @@ def record_card(case_id: int, kind: str, record_id: int) -> str:
         abort(404)
     if shown is None or shown.card.case_id != case.id:
         abort(404)
-    record(db, "case.record_viewed", actor=actor, case_id=case.id, record_kind=kind, record_id=record_id)
+    audit_view(db, actor, "record", case_id=case.id, record_kind=kind, record_id=record_id)
     db.commit()
     case = get_case(db, actor, case_id)
     return render_template("cases/record.html", case=case, shown=shown, names=_user_names(shown.user_ids))

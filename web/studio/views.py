@@ -33,7 +33,7 @@ from web.studio.library import (
 )
 from web.studio.scope import for_files
 
-OWNER_ROLES = (Role.PROCESS_OWNER, Role.ADMIN)
+OWNER_ROLES = (Role.PROCESS_OWNER, Role.ADMIN, Role.NATIONAL_ADMIN)
 UPLOAD_SUFFIXES = (".bpmn", ".dmn")
 
 

@@ -9,6 +9,7 @@ from engine.accounts.roles import Role
 from engine.reports import subsidy_spend
 from engine.tasks.queries import approval_tasks
 from forms.render import build_fields
+from web.audit_reads import audit_search
 from web.db import get_db
 from web.security import roles_required
 from web.work import bp
@@ -33,7 +34,7 @@ def approvals() -> str:
             }
         )
     (budget,) = subsidy_spend(db, actor().office_id)
-    return render_template(
+    page = render_template(
         "work/approvals.html",
         items=items,
         budget=budget,
@@ -42,5 +43,9 @@ def approvals() -> str:
             db,
             {t.assignee_id for t in tasks}.union(*(item["subject"].user_ids for item in items if item["subject"])),
         ),
-        case_labels=case_labels(db, {t.case_id for t in tasks}),
+        case_labels=case_labels(db, {t.case_id for t in tasks}, actor()),
     )
+    # The approvals show the subjects' records: audited as one read of every task listed.
+    audit_search(db, actor(), "approval", [t.id for t in tasks], len(tasks))
+    db.commit()
+    return page

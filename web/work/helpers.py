@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from engine.access.policy import visible_case_ids
 from engine.accounts.models import User
 from engine.cases.models import Beneficiary, Case
 from engine.definitions.models import ProcessDefinition
@@ -93,8 +94,8 @@ def field_error_message(problem: FieldError) -> str:
     return _("Fill in this field for the choice made above.")
 
 
-def case_labels(session: Session, ids: set[int | None]) -> dict[int, tuple[str, str]]:
-    """Case id → (case number, beneficiary name)."""
+def case_labels(session: Session, ids: set[int | None], viewer: User) -> dict[int, tuple[str, str]]:
+    """Case id → (case number, beneficiary name); the name only of cases ``viewer`` may see."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
@@ -103,4 +104,8 @@ def case_labels(session: Session, ids: set[int | None]) -> dict[int, tuple[str, 
         .join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
         .where(Case.id.in_(wanted))
     )
-    return {cid: (number, f"{given} {family}") for cid, number, given, family in session.execute(stmt)}
+    named = set(session.scalars(visible_case_ids(viewer).where(Case.id.in_(wanted))))
+    return {
+        cid: (number, f"{given} {family}" if cid in named else "")
+        for cid, number, given, family in session.execute(stmt)
+    }

@@ -14,6 +14,7 @@ from engine.clock import utcnow
 from engine.errors import Conflict, Forbidden
 from engine.tasks.queries import PAGE_SIZE, InboxView, TaskFilters, list_tasks, process_ids, task_counts
 from engine.tasks.service import claim_task, unclaim_task
+from web.audit_reads import audit_search, used_filters
 from web.db import get_db
 from web.pagination import page_arg
 from web.work import bp
@@ -39,7 +40,7 @@ def inbox() -> str:
     page = page_arg()
     rows, total = list_tasks(db, user, view, filters, sort, page)
     now = utcnow()
-    return render_template(
+    page_html = render_template(
         "work/inbox.html",
         view=view,
         views=list(InboxView),
@@ -57,6 +58,11 @@ def inbox() -> str:
         soon=now + SOON,
         here=request.full_path.rstrip("?"),
     )
+    if any(row.beneficiary_name for row in rows):  # the inbox names people: a search of them
+        used = used_filters(request.args, ("view", "process", "role", "q", "sort", "page"))
+        audit_search(db, user, "task", [row.id for row in rows], total, used)
+        db.commit()
+    return page_html
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])

@@ -6,16 +6,17 @@ import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, or_, select
 from werkzeug.wrappers import Response
 
+from engine.access.policy import get_visible_instance, visible_instances
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.instances import service as instances
-from engine.instances.access import get_visible_instance
 from engine.instances.models import ACTIVE_STATUSES, Incident, ProcessInstance
 from engine.tasks.models import HumanTask
+from web.audit_reads import audit_view
 from web.db import get_db
 from web.security import roles_required
 from web.work import bp
@@ -25,10 +26,8 @@ LIST_LIMIT = 200
 
 
 def _scope(user: User) -> ColumnElement[bool]:
-    """Administrators see every office; supervisors their own."""
-    if user.has_role(Role.ADMIN):
-        return true()
-    return ProcessInstance.office_id == user.office_id
+    """The instances the policy lets ``user`` see (administrators: their office's, or all for national ones)."""
+    return visible_instances(user)
 
 
 def _visible_instance(instance_id: int) -> ProcessInstance:
@@ -36,7 +35,7 @@ def _visible_instance(instance_id: int) -> ProcessInstance:
 
 
 @bp.route("/admin/instances")
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def instance_list() -> str:
     db = get_db()
     user = actor()
@@ -66,12 +65,12 @@ def instance_list() -> str:
         instances=listed,
         status=status,
         process_names=process_names(db),
-        case_labels=case_labels(db, cases),
+        case_labels=case_labels(db, cases, user),
     )
 
 
 @bp.route("/admin/instances/<int:instance_id>")
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def instance_detail(instance_id: int) -> str:
     db = get_db()
     instance = _visible_instance(instance_id)
@@ -81,16 +80,19 @@ def instance_detail(instance_id: int) -> str:
     incidents = list(
         db.scalars(select(Incident).where(Incident.instance_id == instance.id).order_by(Incident.raised_at.desc()))
     )
-    return render_template(
+    page = render_template(
         "work/instance.html",
         instance=instance,
         tasks=tasks,
         incidents=incidents,
         process_names=process_names(db),
-        case_labels=case_labels(db, {instance.case_id}),
+        case_labels=case_labels(db, {instance.case_id}, actor()),
         people=user_names(db, {t.assignee_id for t in tasks} | {t.completed_by_id for t in tasks}),
         errors={},
     )
+    audit_view(db, actor(), "instance", case_id=instance.case_id, instance_id=instance.id)
+    db.commit()
+    return page
 
 
 def _done(instance_id: int) -> Response:
@@ -105,7 +107,7 @@ def _refused(error: Exception) -> None:
 
 
 @bp.route("/admin/instances/<int:instance_id>/<any(suspend, resume, cancel):action>", methods=["POST"])
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def instance_action(instance_id: int, action: str) -> Response | tuple[str, int]:
     db = get_db()
     _visible_instance(instance_id)
@@ -135,7 +137,7 @@ def instance_action(instance_id: int, action: str) -> Response | tuple[str, int]
 
 
 @bp.route("/admin/incidents/<int:incident_id>/retry", methods=["POST"])
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def incident_retry(incident_id: int) -> Response:
     db = get_db()
     incident = db.get(Incident, incident_id)
@@ -157,7 +159,7 @@ def incident_retry(incident_id: int) -> Response:
 
 
 @bp.route("/admin/instances/<int:instance_id>/variables", methods=["POST"])
-@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.NATIONAL_ADMIN)
 def instance_variable(instance_id: int) -> Response:
     """Correct one process variable (before retrying an incident); the value is JSON or plain text."""
     db = get_db()

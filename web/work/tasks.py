@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from engine.access.policy import TaskView, can_view_case, can_work, is_candidate, may_read_task_data, task_view
 from engine.accounts.models import User
 from engine.accounts.roles import Role
 from engine.cases.models import Case
@@ -20,12 +21,12 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.instances.models import Incident, ProcessInstance
 from engine.tasks.models import HumanTask, TaskState
 from engine.tasks.queries import next_task_of_case
-from engine.tasks.routing import can_work, is_candidate
 from engine.tasks.service import complete_task, get_task, save_draft
 from forms.registry import FormNotFound
 from forms.render import Field, add_row, build_fields, parse_form, remove_row
 from forms.validation import validate_data
 from web.administration.suggestions import offer_partners
+from web.audit_reads import audit_view
 from web.db import get_db
 from web.records import ShownCard, shown_card
 from web.work import bp
@@ -53,8 +54,8 @@ def subject_card(session: Session, task: HumanTask, locale: str) -> ShownCard | 
 
 
 def special_category(task: HumanTask, user: User) -> bool:
-    """Psychological work is health data: others see that it exists and its priority, nothing more."""
-    return task.role == Role.PSYCHOLOGIST and not user.has_role(Role.PSYCHOLOGIST)
+    """Work in a special-category lane: those who are not its readers see that it exists and its priority."""
+    return not may_read_task_data(get_db(), user, task)
 
 
 def only_priority(fields: list[Field]) -> list[Field]:
@@ -66,7 +67,7 @@ def case_summary(session: Session, task: HumanTask) -> tuple[Case | None, bool]:
     if task.case_id is None:
         return None, False
     case = session.get(Case, task.case_id)
-    return case, case is not None and case.can_view(actor())
+    return case, case is not None and can_view_case(actor(), case)
 
 
 def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], errors: dict[str, str], **extra: Any) -> str:
@@ -81,6 +82,7 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         .order_by(Incident.raised_at.desc())
         .limit(1)
     )
+    summary_only = task_view(db, user, task) == TaskView.SUMMARY
     # A task whose form fed an operation keeps no copy of the answers: its record card shows them.
     shown = task.submitted if task.state == TaskState.COMPLETED and not task.operation else data
     fields = build_fields(schema, shown, locale, errors)
@@ -88,16 +90,21 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         offer_partners(db, fields, case.office_id)
     paths = _paths(fields)
     restricted = special_category(task, user)
-    subject = subject_card(db, task, locale)
-    if restricted:
+    # A candidate deciding whether to take the task sees its summary only (engine.access.policy).
+    subject = None if summary_only else subject_card(db, task, locale)
+    if summary_only:
+        fields = []
+        incident = None
+    elif restricted:
         fields = only_priority(fields)
     return render_template(
         "work/task.html",
         task=task,
         fields=fields,
         form_errors=[message for path, message in errors.items() if path not in paths],
-        editable=task.is_open and can_work(user, task) and not restricted,
+        editable=task.is_open and can_work(user, task) and not restricted and not summary_only,
         restricted=restricted,
+        summary_only=summary_only,
         claimable=task.is_open and task.assignee_id is None and is_candidate(user, task),
         case=case,
         can_view_case=can_view_case,
@@ -112,6 +119,12 @@ def _render(task: HumanTask, schema: dict[str, Any], data: dict[str, Any], error
         subject=subject,
         **extra,
     )
+
+
+def _audit_task_read(session: Session, user: User, found: HumanTask) -> None:
+    view = task_view(session, user, found)
+    subject = {"record_kind": found.subject_kind, "record_id": found.subject_id} if found.subject_kind else {}
+    audit_view(session, user, "task", case_id=found.case_id, task_id=found.id, scope=str(view), **subject)
 
 
 def _paths(fields: list[Any]) -> set[str]:
@@ -134,7 +147,10 @@ def task(task_id: int) -> str | Response | tuple[str, int]:
         return render_template("work/form_missing.html", task=found), 500
     if request.method == "GET":
         data = found.draft if found.draft is not None else dict(found.input_data or {})
-        return _render(found, schema, data, {})
+        page = _render(found, schema, data, {})
+        _audit_task_read(db, user, found)
+        db.commit()
+        return page
 
     data = parse_form(schema, request.form)
     if request.form.get("add"):
