@@ -209,8 +209,7 @@ def _team(session: Session, scope: Scope) -> Rows:
 
 @collector("documents", "case_documents")
 def _documents(session: Session, scope: Scope) -> Rows:
-    """What was filed and when (kind, validity, type, size, checksum); the scans themselves are handed over on paper
-    or by secure transfer, not packed into the archive."""
+    """What was filed and when (kind, validity, type, size, checksum); the export adds the scans themselves."""
     return by_case(session, scope, "case_documents")
 
 

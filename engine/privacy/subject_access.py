@@ -23,6 +23,7 @@ from engine.accounts.roles import Role
 from engine.audit.service import record
 from engine.cases.models import Case
 from engine.clock import utcnow
+from engine.documents import storage
 from engine.errors import NotFound
 from engine.privacy.collectors import COLLECTORS, Rows, Scope
 
@@ -49,9 +50,11 @@ def collect(session: Session, beneficiary_id: int) -> dict[str, Rows]:
     return {c.area: c.collect(session, scope) for c in COLLECTORS}
 
 
-def export_subject_access(session: Session, actor: User, case_id: int) -> SubjectAccessExport:
+def export_subject_access(
+    session: Session, actor: User, case_id: int, documents_folder: Path | None = None
+) -> SubjectAccessExport:
     """Build the person's export from one of their cases; audited. NotFound for anyone but the case manager or a
-    supervisor of the office."""
+    supervisor of the office. With ``documents_folder``, the uploaded scans go in under ``documents/``."""
     case = session.get(Case, case_id)
     if case is None or not case.can_view(actor) or not may_export(actor, case):
         raise NotFound(f"no case {case_id}")
@@ -73,6 +76,8 @@ def export_subject_access(session: Session, actor: User, case_id: int) -> Subjec
             archive.writestr(f"records/{area}.json", _json(tables))
         archive.writestr("access_log.json", _json(areas["access_log"]["audit_events"]))
         archive.writestr("summary.pdf", summary_pdf(session, areas, now))
+        if documents_folder is not None:
+            _add_scans(archive, documents_folder, areas["documents"]["case_documents"])
     record(
         session,
         "case.subject_access_exported",
@@ -83,6 +88,17 @@ def export_subject_access(session: Session, actor: User, case_id: int) -> Subjec
     )
     filename = f"subject-access-{case.number.replace('/', '-')}-{now:%Y%m%d}.zip"
     return SubjectAccessExport(filename, buffer.getvalue(), areas)
+
+
+def _add_scans(archive: zipfile.ZipFile, folder: Path, documents: list[dict[str, Any]]) -> None:
+    """The scanned documents themselves, named by their record id, kind and type (never the uploader's file name)."""
+    for row in documents:
+        try:
+            data = storage.path_of(folder, row["stored_name"]).read_bytes()
+        except (OSError, ValueError):
+            continue  # a file lost from the folder: its record in records/documents.json still says it existed
+        extension = storage.EXTENSIONS.get(row["content_type"], "bin")
+        archive.writestr(f"documents/{row['id']}-{row['kind']}.{extension}", data)
 
 
 def _json(value: Any) -> str:

@@ -187,3 +187,33 @@ def test_periods(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IPD_PROJECT_PERIOD", "2027-01-01/2026-01-01")
     with pytest.raises(InvalidInput):
         parse_period("project")
+
+
+def test_anonymising_a_closed_case_leaves_the_past_quarters_figures_unchanged(
+    db_session: Session, scenario: Any
+) -> None:
+    from datetime import timedelta
+
+    from engine.cases.models import Beneficiary
+    from engine.cases.service import close_case
+    from engine.privacy.retention import ANONYMISED, run_retention
+
+    s, frozen = scenario
+    close_case(db_session, None, s.a, "goals_met")
+    db_session.flush()
+    as_of = frozen.current
+    scopes = [
+        Scope(period, office, as_of)
+        for period in (quarter(2026, 1), quarter(2026, 2))
+        for office in (s.lub.supervisor.office_id, s.waw.supervisor.office_id, None)
+    ]
+    before = [as_dict(funder_report(db_session, scope)) for scope in scopes]
+
+    frozen.current = as_of + timedelta(days=365 * 11)
+    run = run_retention(db_session, years=10)
+    assert run.case_ids == [s.a.id]
+    db_session.expire_all()
+    assert db_session.get(Beneficiary, s.a.beneficiary_id).family_name_latin == ANONYMISED
+
+    after = [as_dict(funder_report(db_session, scope)) for scope in scopes]
+    assert after == before

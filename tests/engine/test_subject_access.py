@@ -99,6 +99,29 @@ def test_the_export_of_a_walked_case_holds_every_record_and_nobody_else(world) -
     assert set(audit.details) == {"beneficiary_id"}
 
 
+def test_the_export_holds_the_persons_scans_and_not_another_persons(world, tmp_path) -> None:
+    from engine.documents.service import upload_document
+
+    session = world.session
+    first, second = world.cases["first"], world.cases["second"]
+    scans = {}
+    for case, body in ((first, b"%PDF-1.4 decision for the first person"), (second, b"%PDF-1.4 the second one's")):
+        scans[case.id] = upload_document(
+            session,
+            world.staff.case_manager,
+            case,
+            kind="decision",
+            visibility="general",
+            valid_until=None,
+            data=body,
+            folder=tmp_path,
+            max_bytes=4096,
+        )
+    files = _zip(export_subject_access(session, world.staff.case_manager, first.id, tmp_path).content)
+    held = {name: body for name, body in files.items() if name.startswith("documents/")}
+    assert held == {f"documents/{scans[first.id].id}-decision.pdf": b"%PDF-1.4 decision for the first person"}
+
+
 def test_only_the_case_manager_and_supervisors_of_the_office_export(world) -> None:
     session = world.session
     first = world.cases["first"]

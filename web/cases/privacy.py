@@ -21,6 +21,7 @@ from engine.privacy.holds import active_hold, holds_of, lift_legal_hold, may_hol
 from engine.privacy.rectification import rectify_beneficiary
 from engine.privacy.subject_access import export_subject_access, may_export
 from web.cases import bp
+from web.cases.documents import documents_folder
 from web.db import get_db
 
 FIELD_LABELS = {
@@ -113,7 +114,7 @@ def subject_access(case_id: int) -> Response:
     if not may_export(actor, case):
         abort(404)
     try:
-        export = export_subject_access(db, actor, case.id)
+        export = export_subject_access(db, actor, case.id, documents_folder())
     except NotFound:
         abort(404)
     db.commit()
