@@ -102,7 +102,8 @@ def test_dashboard_charts_render(login, page, start_process, screenshot) -> None
     login("sup")
     page.goto("/dashboard")
     charts = page.locator("canvas.dashboard-chart[data-rendered=true]")
-    expect(charts).to_have_count(2)
+    expect(charts).to_have_count(4)  # caseload, spend, and the quarterly trends of work and of spend
+    expect(page.locator('canvas[data-chart="trend-work"][data-rendered=true]')).to_have_count(1)
     box = charts.first.bounding_box()
     assert box is not None and box["width"] > 100 and box["height"] > 100
     expect(page.locator("#caseload-table")).to_contain_text("Sw")

@@ -8,7 +8,9 @@ from playwright.sync_api import expect
 
 from engine.accounts.models import User
 from engine.cases.service import BeneficiaryInput, open_case
+from engine.clock import utcnow
 from engine.db import database
+from engine.people.models import Consent
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +21,18 @@ def test_supervisor_opens_the_report_drills_down_and_downloads_xlsx(  # type: ig
     with database.unit_of_work() as session:
         worker = session.get(User, live_server.users["sw"].id)
         case = open_case(session, worker, BeneficiaryInput("Report", "Browser"))
+        # As the intake records it: listed in reports only with the reporting consent in force.
+        session.add(
+            Consent(
+                case_id=case.id,
+                beneficiary_id=case.beneficiary_id,
+                purpose="reporting",
+                granted=True,
+                given_on=utcnow().date(),
+                language="pl",
+                recorded_by_id=worker.id,
+            )
+        )
         number = case.number
     login("sup")
     page.goto("/reports")

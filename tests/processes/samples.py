@@ -183,6 +183,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "session_interpreter": True,
         "session_status": "done",
         "session_note": "CV prepared.",
+        "session_health": False,
     },
     "material_aid/request": {
         "aid_category": "school_kit",
