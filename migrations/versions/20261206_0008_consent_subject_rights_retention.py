@@ -1,8 +1,8 @@
 """Consent as a gate (partner types, photo/testimony purpose, supervisors' sharing overrides), rectification
 history, legal holds and the anonymisation mark of a case.
 
-Revision ID: 0007
-Revises: 0009
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 05:30:33.913387
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import engine.db
 
-revision: str = "0007"
-down_revision: str | None = "0009"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """plan print analytics: the gateway passages the engine records for the process heat map
 
-Revision ID: 0009
-Revises: 0010
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06 06:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import engine.db
 
-revision: str = "0009"
-down_revision: str | None = "0010"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

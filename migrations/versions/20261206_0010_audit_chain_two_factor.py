@@ -4,8 +4,8 @@ The audit log becomes a hash chain (position, previous hash, own hash, and the p
 append-only triggers now allow exactly one change, the linking of a row that has no hash yet, and refuse
 TRUNCATE on PostgreSQL. Existing rows are linked here, in id order.
 
-Revision ID: 0006
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 06:00:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import engine.db
 
-revision: str = "0006"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

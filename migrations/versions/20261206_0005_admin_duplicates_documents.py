@@ -1,7 +1,7 @@
 """Administration (password resets, partner institutions, programme settings), duplicates (beneficiaries' search
 key and merges) and documents on the case
 
-Revision ID: 0011
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-06 05:31:57.129769
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 import engine.db
 
-revision: str = '0011'
-down_revision: str | None = '0004'
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Team meeting follow-up (attendees, decision kinds and follow-ups) and notifications.
 
-Revision ID: 0010
-Revises: 0011
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-06 05:31:26.500740
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 import engine.db
 
-revision: str = "0010"
-down_revision: str | None = "0011"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
