@@ -32,15 +32,35 @@ def run_online() -> None:
     engine.dispose()
 
 
+def _sqlite_foreign_keys(connection, on: bool) -> None:  # type: ignore[no-untyped-def]
+    """Switch SQLite's foreign-key enforcement on the raw connection (the pragma is ignored inside a transaction).
+
+    Batch mode rebuilds a table by copying it, dropping the original and renaming the copy; with enforcement on,
+    dropping a table that other rows point at fails, so a populated database could not be migrated.
+    """
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    if sqlite and not connection.in_transaction():
+        _sqlite_foreign_keys(connection, False)
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration would leave rows pointing at nothing: {broken[:5]}")
+    finally:
+        if sqlite and not connection.in_transaction():
+            _sqlite_foreign_keys(connection, True)
 
 
 if context.is_offline_mode():
