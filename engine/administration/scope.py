@@ -1,6 +1,7 @@
-"""Who administers what: office administrators their own office, national administrators every office.
+"""Who administers what, for the administration pages: office lists and lookups over the access policy's rule.
 
-The one rule every administration service asks; nothing else decides an administrator's reach.
+The rule itself (office administrators their own office, national administrators every office) is
+``engine.access.policy.administers_office``; this module only shapes it for the administration services.
 """
 
 from __future__ import annotations
@@ -8,13 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import administers_office, is_national_admin
 from engine.accounts.models import Office, User
 from engine.accounts.roles import Role
 from engine.errors import Forbidden, NotFound
-
-
-def is_national_admin(actor: User) -> bool:
-    return actor.active and actor.has_role(Role.NATIONAL_ADMIN)
 
 
 def is_administrator(actor: User) -> bool:
@@ -41,10 +39,7 @@ def administered_offices(session: Session, actor: User) -> list[Office]:
 
 def may_administer(actor: User, office_id: int | None) -> bool:
     """True when ``actor`` administers ``office_id``; None (something national) only a national administrator."""
-    ids = administered_office_ids(actor)
-    if ids is None:
-        return True
-    return office_id is not None and office_id in ids
+    return administers_office(actor, office_id)
 
 
 def require_administrator(actor: User) -> None:
